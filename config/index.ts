@@ -1,0 +1,104 @@
+// All settings in one place, read from the environment and validated at start-up.
+// Defaults are for development only; `loadConfig` refuses the development secrets when
+// NODE_ENV=production, so a production deployment must set them (marked "prod: required").
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
+export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
+export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, 'each entry must be at least 16 characters')).min(1));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  NURTURE_DATA_DIR: z.string().min(1).default('.nurture'),
+  // prod: required. Where the `nurture dev` defaults point at the local PostgreSQL.
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
+    .default('postgresql://postgres@127.0.0.1:5432/nurture_dev'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('nurture'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_UI_PORT: port.default(8233),
+  // Used by `nurture dev` only: where to find or build the `temporal` CLI.
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  // prod: required. Any SMTP server; `nurture dev` starts a local inbox on this port.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .default('smtp://127.0.0.1:2525'),
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(5),
+  SMTP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
+  MAIL_FROM: z.string().min(3).default('Nurture <hello@nurture.localhost>'),
+  MAIL_POSTAL_ADDRESS: z.string().min(1).default('Nurture Inc., 1 Example Street, Springfield'),
+  PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),
+  // prod: required. Comma-separated; several are valid at once so secrets can be rotated.
+  WEBHOOK_SECRET: list.default([DEV_WEBHOOK_SECRET]),
+  // Development only: accept unsigned webhooks. Refused in production.
+  WEBHOOK_SIGNATURE_DISABLED: bool.default(false),
+  // prod: required. Comma-separated bearer tokens for the admin API and dashboard.
+  ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
+  // prod: required. Signs tracking and unsubscribe tokens.
+  TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
+  DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
+  NURTURE_TEMPLATES_DIR: z.string().min(1).default('templates'),
+  NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
+});
+
+export type Config = z.infer<typeof envSchema> & {
+  dataDir: string;
+  inboxDir: string;
+  templatesDir: string;
+  campaignsDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production') {
+    const problems: string[] = [];
+    if (c.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET)) problems.push('WEBHOOK_SECRET: must be set in production');
+    if (c.ADMIN_TOKENS.includes(DEV_ADMIN_TOKEN)) problems.push('ADMIN_TOKENS: must be set in production');
+    if (c.TRACKING_SECRET === DEV_TRACKING_SECRET) problems.push('TRACKING_SECRET: must be set in production');
+    if (c.WEBHOOK_SIGNATURE_DISABLED) problems.push('WEBHOOK_SIGNATURE_DISABLED: not allowed in production');
+    for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
+      if (!present[key]) problems.push(`${key}: must be set in production`);
+    }
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const dataDir = path.resolve(cwd, c.NURTURE_DATA_DIR);
+  return {
+    ...c,
+    dataDir,
+    inboxDir: path.join(dataDir, 'inbox'),
+    templatesDir: path.resolve(cwd, c.NURTURE_TEMPLATES_DIR),
+    campaignsDir: path.resolve(cwd, c.NURTURE_CAMPAIGNS_DIR),
+  };
+}
