@@ -20,7 +20,7 @@ const list = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: port.default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000), // 0: any free port (tests)
   HOST: z.string().min(1).default('127.0.0.1'),
   NURTURE_DATA_DIR: z.string().min(1).default('.nurture'),
   // prod: required. Where the `nurture dev` defaults point at the local PostgreSQL.

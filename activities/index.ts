@@ -1,0 +1,16 @@
+// Every side effect of a journey. Each activity is idempotent: retried by Temporal with
+// the same arguments, it has the effect once.
+import type { SendDeps } from './email/send.ts';
+import { sendActivities } from './email/send.ts';
+import { journalActivities } from './journal.ts';
+
+export type ActivityDeps = SendDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...sendActivities(deps),
+    ...journalActivities(deps.db),
+  };
+}
+
+export type JourneyActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,73 @@
+// The `nurture` command line.
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/index.ts';
+import { migrate } from '../infra/db.ts';
+import { runDev } from './dev.ts';
+import { startApi, startWorker } from './services.ts';
+
+function config(): Config {
+  return loadConfig();
+}
+
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+const program = new Command('nurture').description('Self-hosted marketing nurture engine').showHelpAfterError();
+
+program
+  .command('dev')
+  .description('run the whole stack locally: Temporal dev server, PostgreSQL migrations, SMTP inbox, worker and API')
+  .action(async () => runDev(config()));
+
+program
+  .command('migrate')
+  .description('apply the database migrations to DATABASE_URL')
+  .action(async () => {
+    const c = config();
+    process.stdout.write(await migrate(c.DATABASE_URL));
+  });
+
+program
+  .command('worker')
+  .description('run a worker against TEMPORAL_ADDRESS (production)')
+  .action(async () => {
+    const { Runtime } = await import('@temporalio/worker');
+    Runtime.install({ shutdownSignals: [] });
+    const worker = await startWorker(config());
+    stopOnSignals(worker.stop);
+    console.log('worker running; Ctrl-C drains and stops it');
+    await worker.done;
+  });
+
+program
+  .command('api')
+  .description('run the HTTP API (production)')
+  .action(async () => {
+    const api = await startApi(config());
+    stopOnSignals(api.stop);
+    console.log(`API listening on ${api.url}`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`nurture: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(`nurture: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+// Assembles the long-running pieces (worker, API) from config, for `nurture dev`,
+// `nurture worker`, `nurture api` and the integration tests alike.
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.ts';
+import { buildServer } from '../api/server.ts';
+import { loadCatalog } from '../email/index.ts';
+import { connectClient } from '../infra/client.ts';
+import { createDb, type Db } from '../infra/db.ts';
+import { createMailer } from '../infra/mailer.ts';
+import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
+
+export interface RunningWorker {
+  worker: Worker;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, opts: { db?: Db; workflowBundle?: CreateWorkerOptions['workflowBundle'] } = {}): Promise<RunningWorker> {
+  const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const mailer = createMailer(config);
+  const catalog = loadCatalog(config.templatesDir);
+  const connection = await connectWorker(config);
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: { db, mailer, catalog, config },
+    workflowBundle: opts.workflowBundle,
+  });
+  const done = worker.run().finally(async () => {
+    mailer.close();
+    await connection.close();
+    if (!opts.db) await db.$disconnect();
+  });
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
+  const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  const temporal = await connectClient(config);
+  const app = await buildServer({ config, db, temporal });
+  const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
+  return {
+    app,
+    url,
+    async stop() {
+      await app.close();
+      await temporal.connection.close();
+      if (!opts.db) await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// Obtains and runs the Temporal dev server (`temporal server start-dev`) for `nurture dev`
+// and the tests. The vendor's installers download binaries from hosts these machines
+// cannot reach, so when no `temporal` is on PATH we build the CLI once through the Go
+// module proxy into a per-user cache shared by every clone (see shared/PLATFORM.md).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+
+type Log = (line: string) => void;
+
+function cacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'nurture', 'bin', `temporal-${TEMPORAL_CLI_VERSION}`);
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then our cache; else builds it. */
+export function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): string {
+  const log = opts.log ?? ((l) => console.error(l));
+  if (opts.explicitPath) {
+    if (!fs.existsSync(opts.explicitPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${opts.explicitPath}`);
+    return opts.explicitPath;
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  const dir = cacheDir();
+  const cached = path.join(dir, 'temporal');
+  if (fs.existsSync(cached)) return cached;
+
+  const go = onPath('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    throw new Error(
+      'The Temporal CLI was not found (set TEMPORAL_CLI_PATH or put `temporal` on PATH), ' +
+        'and Go (>= 1.25) is not installed to build it.',
+    );
+  }
+  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir}; this takes a few minutes…`);
+  // Build into a private folder and rename, so two clones building at once never see a
+  // half-written binary.
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(dir), '.build-'));
+  const result = spawnSync(go, ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`building the Temporal CLI failed (go install exited ${result.status})`);
+  }
+  try {
+    fs.renameSync(staging, dir);
+  } catch {
+    // Another process finished first; its binary is as good as ours.
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  log(`Temporal CLI ready: ${cached}`);
+  return cached;
+}
+
+export interface DevServerOptions {
+  port: number;
+  uiPort?: number; // omitted: headless
+  dbFile?: string; // omitted: in memory
+  namespace?: string;
+  cliPath?: string;
+  log?: Log;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev server with our search attributes and waits until it answers. */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const cli = resolveTemporalCli({ explicitPath: opts.cliPath, log: opts.log });
+  const namespace = opts.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', namespace, '--log-level', 'error'];
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await waitHealthy(address, namespace, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+async function waitHealthy(address: string, namespace: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited: number | null = null;
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  for (;;) {
+    if (exited !== null) throw new Error(`the Temporal dev server exited (${exited}):\n${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not become healthy at ${address}: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,66 @@
+// The thinnest real journey, end to end on the real stack: a signup webhook starts the
+// lead's workflow, which sends the welcome email over SMTP and records it in PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
+import { FunnelStageKey } from '../workflows/journey/search-attributes.ts';
+import { startStack, type TestStack } from './support/stack.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('POST /webhooks/signup', () => {
+  it('enrolls the lead and delivers one welcome email', async () => {
+    const email = stack.email('welcome');
+    const res = await stack.post('/webhooks/signup', { email, firstName: 'Ada' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ newLead: true, enrolled: true });
+    expect(res.body.workflowId).toBe(`journey/example/${res.body.leadId}`);
+
+    const received = await stack.inbox.waitFor((m) => m.to.includes(email));
+    const mail = await simpleParser(received.raw);
+    expect(mail.subject).toMatch(/Ada/);
+    expect(mail.html).toContain('Ada');
+    expect(mail.text).toContain('Ada');
+
+    const lead = await stack.db.lead.findUniqueOrThrow({ where: { email }, include: { messages: true, stageChanges: true } });
+    expect(lead.stage).toBe('awareness');
+    await expect.poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status)).toEqual(['sent']);
+    expect(lead.stageChanges.map((c) => c.toStage)).toEqual(['awareness']);
+
+    const description = await stack.temporal.workflow.getHandle(res.body.workflowId).describe();
+    expect(description.typedSearchAttributes.get(FunnelStageKey)).toBe('awareness');
+  });
+
+  it('sends exactly one welcome email when the same signup repeats, even concurrently', async () => {
+    const email = stack.email('repeat');
+    const first = await stack.post('/webhooks/signup', { email, firstName: 'Grace' });
+    const again = await Promise.all(Array.from({ length: 5 }, () => stack.post('/webhooks/signup', { email, firstName: 'Grace' })));
+    expect(first.status).toBe(202);
+    for (const r of again) {
+      expect(r.status).toBe(202);
+      expect(r.body.workflowId).toBe(first.body.workflowId);
+      expect(r.body.newLead).toBe(false);
+    }
+    await stack.inbox.waitFor((m) => m.to.includes(email));
+    // Give a wrongly started second journey time to send before counting.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stack.inbox.to(email)).toHaveLength(1);
+    expect(await stack.db.lead.count({ where: { email } })).toBe(1);
+  });
+
+  it('answers 400 with a JSON error naming the field for an invalid body', async () => {
+    const res = await stack.post('/webhooks/signup', { email: 'not-an-email', firstName: 'X' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_body');
+    expect(res.body.issues).toEqual([{ field: 'email', problem: 'must be an email address' }]);
+
+    const missing = await stack.post('/webhooks/signup', { firstName: 'X' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.issues[0].field).toBe('email');
+  });
+});

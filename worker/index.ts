@@ -1,0 +1,38 @@
+// The worker process: connects to Temporal, registers the journey workflow and its
+// activities on one task queue, and drains in-flight work on SIGINT/SIGTERM. Scale out by
+// running more of these on more machines against the same task queue.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../config/index.ts';
+import { createActivities, type ActivityDeps } from '../activities/index.ts';
+
+export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+
+export async function connectWorker(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY),
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+}
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** Pre-bundled workflow code (tests bundle once per run); otherwise bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: createActivities(opts.deps),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: '10s',
+  });
+}
