@@ -2,7 +2,7 @@
 // cleanly on Ctrl-C. Temporal keeps its state in a SQLite file there, so journeys resume
 // when `nurture dev` starts again.
 import path from 'node:path';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
 import { isPortFree } from '../infra/ports.ts';
@@ -18,7 +18,7 @@ export async function runDev(config: Config): Promise<void> {
     if (!(await isPortFree(port))) throw new Error(`${what}: port ${port} is already in use; is another \`nurture dev\` running?`);
   }
   // We stop the worker ourselves, in order, on Ctrl-C.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

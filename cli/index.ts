@@ -2,7 +2,10 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
+import { registerCampaignCommands } from './campaigns.ts';
 import { runDev } from './dev.ts';
+import { CliError } from './errors.ts';
+import { registerTemplateCommands } from './templates.ts';
 import { startApi, startWorker } from './services.ts';
 
 function config(): Config {
@@ -45,8 +48,8 @@ program
   .command('worker')
   .description('run a worker against TEMPORAL_ADDRESS (production)')
   .action(async () => {
-    const { Runtime } = await import('@temporalio/worker');
-    Runtime.install({ shutdownSignals: [] });
+    const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('INFO') });
     const worker = await startWorker(config());
     stopOnSignals(worker.stop);
     console.log('worker running; Ctrl-C drains and stops it');
@@ -62,7 +65,14 @@ program
     console.log(`API listening on ${api.url}`);
   });
 
+registerCampaignCommands(program);
+registerTemplateCommands(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError) {
+    console.error(err.message);
+    process.exit(1);
+  }
   if (err instanceof ConfigError) {
     console.error(`nurture: ${err.message}`);
     process.exit(2);

@@ -5,9 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { buildServer } from '../api/server.ts';
 import { loadCatalog } from '../email/index.ts';
+import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
 import { createMailer } from '../infra/mailer.ts';
+import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
 
 export interface RunningWorker {
@@ -16,16 +18,22 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(config: Config, opts: { db?: Db; workflowBundle?: CreateWorkerOptions['workflowBundle'] } = {}): Promise<RunningWorker> {
+export async function startWorker(
+  config: Config,
+  opts: { db?: Db; workflowBundle?: CreateWorkerOptions['workflowBundle']; faults?: SendFaults } = {},
+): Promise<RunningWorker> {
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const mailer = createMailer(config);
-  const catalog = loadCatalog(config.templatesDir);
+  // Refuse to start with an invalid campaign or template: better now than at send time.
+  const campaigns = new CampaignRegistry(config.campaignsDir);
+  campaigns.assertValid();
+  const catalog = loadCatalog(config.templatesDir, { campaignRefs: campaigns.templateRefs() });
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, catalog, config },
+    deps: { db, mailer, catalog, config, faults: opts.faults },
     workflowBundle: opts.workflowBundle,
   });
   const done = worker.run().finally(async () => {
@@ -52,7 +60,9 @@ export interface RunningApi {
 export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const temporal = await connectClient(config);
-  const app = await buildServer({ config, db, temporal });
+  const campaigns = new CampaignRegistry(config.campaignsDir);
+  campaigns.assertValid();
+  const app = await buildServer({ config, db, temporal, campaigns });
   const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
   return {
     app,

@@ -8,3 +8,4 @@ export {
 } from './frontMatter.ts';
 export { DATE_FORMATS, EMAIL_HELPERS, resolveLinkUrl } from './helpers.ts';
 export type { RenderContext, RenderedEmail, LeadPropertyValue } from './types.ts';
+export { SAMPLE_LEAD, sampleRenderContext } from './sample.ts';

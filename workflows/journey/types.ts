@@ -1,6 +1,9 @@
 // Inputs, signals and queries of the journey workflow. Inputs are versioned as a
 // discriminated union so that running journeys keep working when the input shape grows.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Campaign } from '../../core/campaign/schema.ts';
+import type { JourneyDescription } from '../../core/journey/query.ts';
+import type { JourneyState } from '../../core/journey/state.ts';
 
 export interface LeadSnapshot {
   id: string;
@@ -15,7 +18,13 @@ export interface LeadSnapshot {
 export interface JourneyInputV1 {
   version: 1;
   lead: LeadSnapshot;
-  campaignId: string;
+  /** The campaign as it was when the lead enrolled: edits to the file never reach this run. */
+  campaign: Campaign;
+  campaignVersion: string;
+  /** Continue-as-new after this many history events (Temporal may suggest it earlier). */
+  historyLimit?: number;
+  /** Set when the journey continues as new: where the previous run stopped. */
+  state?: JourneyState;
 }
 
 export type JourneyInput = JourneyInputV1;
@@ -30,11 +39,15 @@ export interface EngagementSignal {
 export const signupSignal = defineSignal<[{ lead: LeadSnapshot }]>('signup');
 export const engagementSignal = defineSignal<[EngagementSignal]>('engagement');
 
-export interface JourneyStatus {
-  stage: string | null;
-  sent: Array<{ stepKey: string; templateId: string; status: string }>;
+/** A person moves the lead to another stage by hand (the dashboard); recorded with who did it. */
+export interface MoveStageSignal {
+  to: string;
+  actor: string;
+  reason?: string;
 }
-export const statusQuery = defineQuery<JourneyStatus>('status');
+export const moveStageSignal = defineSignal<[MoveStageSignal]>('moveStage');
+
+export const statusQuery = defineQuery<JourneyDescription>('status');
 
 export function journeyWorkflowId(campaignId: string, leadId: string): string {
   return `journey/${campaignId}/${leadId}`;

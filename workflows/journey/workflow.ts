@@ -1,52 +1,134 @@
-// The durable shell of a lead's journey. Thin on purpose: deterministic, no I/O; every
-// side effect is an activity.
-import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+// The durable shell of a lead's journey. The journey logic lives in the pure interpreter
+// (core/journey), shared with the simulator; this file only maps its effects onto Temporal:
+// activities for side effects, `condition` timers for waits, signals for engagement,
+// search attributes for the stage and stall, continue-as-new to keep history bounded.
+import {
+  condition,
+  makeContinueAsNewFunc,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { JourneyActivities } from '../../activities/index.ts';
-import { FunnelStageKey } from './search-attributes.ts';
-import { engagementSignal, signupSignal, statusQuery, type JourneyInput, type JourneyStatus } from './types.ts';
+import type { JourneyEffects, JourneyResult } from '../../core/journey/effects.ts';
+import { runJourney } from '../../core/journey/interpreter.ts';
+import { describeJourney } from '../../core/journey/query.ts';
+import { moveLead, newJourneyState, receiveEvent } from '../../core/journey/state.ts';
+import { FunnelStageKey, StalledKey } from './search-attributes.ts';
+import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput } from './types.ts';
 
-const EXIT_EVENTS = new Set(['unsubscribe', 'complaint', 'bounce']);
+const DEFAULT_HISTORY_LIMIT = 5_000;
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-export async function journeyWorkflow(input: JourneyInput): Promise<void> {
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { workflowId } = workflowInfo();
-  const status: JourneyStatus = { stage: null, sent: [] };
-  let exited = false;
+  const { campaign, lead } = input;
+  const ref = { workflowId, leadId: lead.id, campaignId: campaign.id };
+  const state =
+    input.state ??
+    newJourneyState({
+      campaign,
+      lead: { ...lead, properties: lead.properties ?? {} },
+      now: Date.now(),
+      campaignVersion: input.campaignVersion,
+      // Step keys (and so email idempotency keys) must not repeat when a lead re-enrolls
+      // under the same workflow id; the start time tells enrollments apart.
+      enrollment: campaign.allowReenrollment ? Date.now() : 1,
+    });
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  // Who moved the lead by hand, kept until the interpreter records that stage change.
+  let manualMove: { to: string; actor: string } | null = null;
+  // What PostgreSQL and the search attributes last heard about score and stall.
+  let synced = { score: state.score, stalled: state.stalled, lastEngagementAt: state.lastEngagementAt };
+  const dirty = () =>
+    state.score !== synced.score || state.stalled !== synced.stalled || state.lastEngagementAt !== synced.lastEngagementAt;
 
   setHandler(signupSignal, () => {
     // A repeated signup reaches the running journey and changes nothing.
   });
-  setHandler(engagementSignal, (event) => {
-    if (EXIT_EVENTS.has(event.type)) exited = true;
+  setHandler(engagementSignal, (e) => {
+    receiveEvent(state, campaign, { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data }, Date.now());
   });
-  setHandler(statusQuery, () => status);
-
-  const stage = 'awareness';
-  await activities.recordStageChange({
-    workflowId,
-    stepKey: 'enroll',
-    leadId: input.lead.id,
-    campaignId: input.campaignId,
-    from: null,
-    to: stage,
-    reason: 'signup',
+  setHandler(moveStageSignal, ({ to, actor, reason }) => {
+    if (!(to in campaign.stages) || state.ended !== null) return;
+    manualMove = { to, actor };
+    moveLead(state, to, reason ?? `moved by ${actor}`);
   });
-  status.stage = stage;
-  upsertSearchAttributes([{ key: FunnelStageKey, value: stage }]);
+  setHandler(statusQuery, () => describeJourney(state, campaign));
 
-  const outcome = await activities.sendEmail({
-    workflowId,
-    stepKey: 'welcome',
-    leadId: input.lead.id,
-    campaignId: input.campaignId,
-    templateId: 'welcome',
-    stage,
-  });
-  status.sent.push({ stepKey: 'welcome', templateId: 'welcome', status: outcome.status });
+  async function sync(): Promise<void> {
+    const now = { score: state.score, stalled: state.stalled, lastEngagementAt: state.lastEngagementAt };
+    if (now.stalled !== synced.stalled) upsertSearchAttributes([{ key: StalledKey, value: now.stalled }]);
+    synced = now;
+    await activities.syncEnrollment({
+      workflowId,
+      score: now.score,
+      stalled: now.stalled,
+      lastEngagementAt: now.lastEngagementAt === null ? null : new Date(now.lastEngagementAt).toISOString(),
+    });
+  }
 
-  await condition(() => exited);
+  const effects: JourneyEffects = {
+    now: () => Date.now(),
+    async waitUntil(deadline, done) {
+      // Wake for engagement that changes the score or the stall too, to record it promptly.
+      for (;;) {
+        const remaining = deadline === null ? undefined : Math.max(0, deadline - Date.now());
+        const woke = remaining === undefined ? (await condition(() => done() || dirty()), true) : await condition(() => done() || dirty(), remaining);
+        if (dirty()) await sync();
+        if (done()) return true;
+        if (!woke || (deadline !== null && Date.now() >= deadline)) return false;
+      }
+    },
+    async send(req) {
+      const outcome = await activities.sendEmail({
+        ...ref,
+        stepKey: req.stepKey,
+        templateId: req.templateId,
+        stage: req.stage,
+        discount: req.discount && { ...req.discount, expiresAt: new Date(req.discount.expiresAt).toISOString() },
+        frequencyCap: campaign.frequencyCap && { max: campaign.frequencyCap.max, perMs: campaign.frequencyCap.per },
+      });
+      return outcome.status === 'sent' ? { status: 'sent' } : outcome;
+    },
+    async setStage(change) {
+      const actor = manualMove?.to === change.to ? manualMove.actor : undefined;
+      if (actor) manualMove = null;
+      await activities.recordStageChange({ ...ref, ...change, actor, at: new Date().toISOString() });
+      upsertSearchAttributes([
+        { key: FunnelStageKey, value: change.to },
+        { key: StalledKey, value: false },
+      ]);
+      synced = { ...synced, stalled: false };
+    },
+    async flag(f) {
+      await activities.recordFlag({ ...ref, ...f, at: new Date().toISOString() });
+      if (f.kind === 'stalled') {
+        upsertSearchAttributes([{ key: StalledKey, value: true }]);
+        synced = { ...synced, stalled: true };
+      }
+    },
+    async notifySales(n) {
+      await activities.notifySales({ ...ref, ...n });
+    },
+    async issueDiscount(d) {
+      const issued = await activities.issueDiscount({ ...ref, ...d });
+      return { code: issued.code, percent: issued.percent, expiresAt: Date.parse(issued.expiresAt) };
+    },
+    shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
+  };
+
+  const result = await runJourney(campaign, state, effects);
+  if (result.kind === 'continueAsNew') {
+    const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+    return continueAsNew({ ...input, state: result.state });
+  }
+  if (dirty()) await sync();
+  await activities.recordJourneyEnd({ workflowId, status: result.kind, reason: result.reason, at: new Date().toISOString() });
+  return result;
 }
