@@ -21,6 +21,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: true,
           maxWorkers: 2,
+          // Its own group: runs after the unit project, with its own worker count.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -3,6 +3,8 @@
 import type { SendDeps } from './email/send.ts';
 import { sendActivities } from './email/send.ts';
 import { journalActivities } from './journal.ts';
+import { discountActivities } from './discount.ts';
+import { salesActivities } from './sales.ts';
 
 export type ActivityDeps = SendDeps;
 
@@ -10,6 +12,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...sendActivities(deps),
     ...journalActivities(deps.db),
+    ...discountActivities(deps.db),
+    ...salesActivities(deps),
   };
 }
 

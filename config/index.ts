@@ -46,6 +46,13 @@ const envSchema = z.object({
   SMTP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
   MAIL_FROM: z.string().min(3).default('Nurture <hello@nurture.localhost>'),
   MAIL_POSTAL_ADDRESS: z.string().min(1).default('Nurture Inc., 1 Example Street, Springfield'),
+  // A mailbox that unsubscribes whoever writes to it; added to List-Unsubscribe when set.
+  MAIL_UNSUBSCRIBE_MAILTO: z.email('must be an email address').optional(),
+  // Optional DKIM signing: all three (key as PEM, `\n` escapes accepted, or a file) or none.
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label').optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),
   // prod: required. Comma-separated; several are valid at once so secrets can be rotated.
   WEBHOOK_SECRET: list.default([DEV_WEBHOOK_SECRET]),
@@ -56,6 +63,11 @@ const envSchema = z.object({
   // prod: required. Signs tracking and unsubscribe tokens.
   TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
+  // A journey continues as new after this many history events (or when Temporal suggests).
+  JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),
+  // Journeys a worker keeps in memory; beyond this Temporal evicts the least recently used and
+  // replays it from history on its next event, so sleeping journeys cost the worker nothing.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1_000),
   NURTURE_TEMPLATES_DIR: z.string().min(1).default('templates'),
   NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
 });

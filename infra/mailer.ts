@@ -1,12 +1,17 @@
-// Outgoing mail through nodemailer over pooled SMTP (any server: SMTP_URL).
+// Outgoing mail through nodemailer over pooled SMTP (any server: SMTP_URL), DKIM-signed when
+// configured.
 import crypto from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/index.ts';
+import { dkimOptions, type DkimConfig } from './dkim.ts';
 
 export type Mailer = Transporter;
 
-export function createMailer(config: Pick<Config, 'SMTP_URL' | 'SMTP_MAX_CONNECTIONS' | 'SMTP_RATE_PER_SECOND'>): Mailer {
+export type MailerConfig = Pick<Config, 'SMTP_URL' | 'SMTP_MAX_CONNECTIONS' | 'SMTP_RATE_PER_SECOND'> & DkimConfig;
+
+export function createMailer(config: MailerConfig): Mailer {
   const url = new URL(config.SMTP_URL);
+  const dkim = dkimOptions(config);
   return nodemailer.createTransport({
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
@@ -14,10 +19,18 @@ export function createMailer(config: Pick<Config, 'SMTP_URL' | 'SMTP_MAX_CONNECT
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     pool: true,
     maxConnections: config.SMTP_MAX_CONNECTIONS,
+    // At most SMTP_RATE_PER_SECOND messages per second across the pool.
     rateDelta: 1000,
     rateLimit: config.SMTP_RATE_PER_SECOND,
+    // nodemailer's defaults (2 min to connect, 10 min socket idle) would let one send outlive
+    // the activity's start-to-close timeout by far; the send's claim lease assumes an attempt
+    // is over well within CLAIM_LEASE_MS (activities/email/claim.ts).
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
     // The development inbox speaks plain SMTP on loopback; real servers negotiate TLS.
     ignoreTLS: url.hostname === '127.0.0.1' || url.hostname === 'localhost',
+    ...(dkim ? { dkim } : {}),
   });
 }
 

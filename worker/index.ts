@@ -33,6 +33,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    maxCachedWorkflows: opts.deps.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '10s',
   });
 }

@@ -1,12 +1,23 @@
 // Renders and sends one step's email exactly once. The row keyed by workflow id + step key
 // is claimed before SMTP is spoken to and the outcome recorded after, so a retried
 // activity finds the step done and never sends a second copy.
-import { ApplicationFailure } from '@temporalio/activity';
+//
+// The one gap is SMTP accepting the message and the attempt failing before the outcome is
+// in PostgreSQL. It is closed in two ways: right after the accept, the attempt heartbeats
+// "accepted" to Temporal, which hands those details to the next attempt, and that attempt
+// records 'sent' without sending. Only if the worker dies before that heartbeat leaves the
+// process does the row stay 'claimed'; after CLAIM_LEASE_MS it is sent again with the same
+// Message-ID (at-least-once at that gap only; receivers de-duplicate on Message-ID).
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/index.ts';
 import type { Catalog } from '../../email/index.ts';
+import type { SentMessage } from '../../generated/prisma/client.ts';
 import type { Db } from '../../infra/db.ts';
 import { messageIdFor, type Mailer } from '../../infra/mailer.ts';
-import { signToken } from '../../infra/tokens.ts';
+import { claimStep, FINISHED } from './claim.ts';
+import { composer } from './compose.ts';
+import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
+import { classifySmtpError } from './smtp-errors.ts';
 
 export interface SendEmailRequest {
   workflowId: string;
@@ -16,6 +27,8 @@ export interface SendEmailRequest {
   templateId: string;
   stage: string;
   discount?: { code: string; percent: number; expiresAt: string };
+  /** At most `max` marketing emails to this address within `perMs` (all campaigns). */
+  frequencyCap?: FrequencyCap;
 }
 
 export type SendOutcome =
@@ -23,27 +36,38 @@ export type SendOutcome =
   | { status: 'suppressed' | 'bounced'; reason: string }
   | { status: 'capped'; retryAt: number };
 
+/** Test-only hooks that make an attempt fail at a chosen point. */
+export interface SendFaults {
+  /** Called after SMTP accepted the message, before the outcome is recorded; may throw. */
+  afterSmtpAccept?: (idempotencyKey: string) => void;
+}
+
 export interface SendDeps {
   db: Db;
   mailer: Mailer;
   catalog: Catalog;
   config: Config;
+  faults?: SendFaults;
 }
 
-export function sendActivities({ db, mailer, catalog, config }: SendDeps) {
-  const senderName = /^(.*?)\s*</.exec(config.MAIL_FROM)?.[1] || 'Nurture';
+/** What an attempt tells Temporal once SMTP has the message, for the next attempt to find. */
+interface AcceptedDetails {
+  smtpAccepted: { response: string; subject: string; at: string };
+}
+
+export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps) {
+  const compose = composer(config, catalog);
 
   return {
     async sendEmail(req: SendEmailRequest): Promise<SendOutcome> {
       const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
+      if (req.frequencyCap) assertValidCap(req.frequencyCap);
+      const existing = await db.sentMessage.findUnique({ where: { idempotencyKey } });
+      if (existing && FINISHED.has(existing.status)) return outcomeOf(existing);
+
       const lead = await db.lead.findUniqueOrThrow({ where: { id: req.leadId } });
       const messageId = messageIdFor(idempotencyKey, config.MAIL_FROM);
-
-      const done = await db.sentMessage.findUnique({ where: { idempotencyKey } });
-      if (done?.status === 'sent') return { status: 'sent', messageId: done.messageId };
-      if (done?.status === 'suppressed' || done?.status === 'bounced') return { status: done.status, reason: done.reason ?? '' };
-
-      const base = {
+      const row = {
         idempotencyKey,
         leadId: lead.id,
         workflowId: req.workflowId,
@@ -54,71 +78,94 @@ export function sendActivities({ db, mailer, catalog, config }: SendDeps) {
         toAddress: lead.email,
         messageId,
       };
+
+      const accepted = acceptedByEarlierAttempt();
+      if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
+
+      // Checked at send time, not at enrollment: an unsubscribe stops the very next email.
       const suppression = await db.suppression.findUnique({ where: { email: lead.email } });
       if (suppression) {
         const reason = `suppressed: ${suppression.reason}`;
-        await db.sentMessage.upsert({ where: { idempotencyKey }, create: { ...base, status: 'suppressed', reason }, update: { status: 'suppressed', reason } });
+        await db.sentMessage.upsert({ where: { idempotencyKey }, create: { ...row, status: 'suppressed', reason }, update: { status: 'suppressed', reason } });
         return { status: 'suppressed', reason };
       }
 
-      // Claim the step. A row still 'claimed' means an earlier attempt died between claim and
-      // record: SMTP may or may not have taken it, and we resend with the same Message-ID.
-      await db.sentMessage.upsert({ where: { idempotencyKey }, create: base, update: {} });
+      // Rendered before claiming: a template error is retried without leaving a claim behind.
+      const message = compose({ lead, idempotencyKey, messageId, campaignId: req.campaignId, templateId: req.templateId, discount: req.discount });
 
-      const unsubscribe = `${config.PUBLIC_URL}/u/${signToken(config.TRACKING_SECRET, { k: 'u', l: lead.id, e: lead.email })}`;
-      const rendered = catalog.render(req.templateId, {
-        lead: {
-          id: lead.id,
-          email: lead.email,
-          firstName: lead.firstName ?? undefined,
-          lastName: lead.lastName ?? undefined,
-          company: lead.company ?? undefined,
-          timezone: lead.timezone ?? undefined,
-          properties: (lead.properties ?? {}) as Record<string, string | number | boolean>,
-        },
-        campaign: { id: req.campaignId },
-        discount: req.discount,
-        links: {
-          unsubscribe,
-          preferences: `${unsubscribe}?preferences=1`,
-          openPixel: `${config.PUBLIC_URL}/t/o/${signToken(config.TRACKING_SECRET, { k: 'o', m: idempotencyKey })}`,
-        },
-        track: (url) => `${config.PUBLIC_URL}/t/c/${signToken(config.TRACKING_SECRET, { k: 'c', m: idempotencyKey, u: url })}`,
-        sender: { name: senderName, postalAddress: config.MAIL_POSTAL_ADDRESS },
-        publicUrl: config.PUBLIC_URL,
-      });
-
-      let info;
-      try {
-        info = await mailer.sendMail({
-          from: config.MAIL_FROM,
-          to: lead.email,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          messageId,
-          headers: { 'X-Nurture-Step': idempotencyKey },
-          list: { unsubscribe: { url: unsubscribe, comment: 'Unsubscribe' } },
+      const claim = await claimStep(db, row, req.frequencyCap);
+      if (claim.kind === 'finished') return outcomeOf(claim.row);
+      if (claim.kind === 'capped') return { status: 'capped', retryAt: claim.retryAt };
+      if (claim.kind === 'busy') {
+        throw ApplicationFailure.create({
+          message: `step ${idempotencyKey} is claimed by another attempt that may still be sending`,
+          type: 'SendInProgress',
+          nextRetryDelay: Math.max(claim.retryInMs, 1000),
         });
-      } catch (err) {
-        const code = (err as { responseCode?: number }).responseCode;
-        if (code && code >= 500) {
-          const reason = `smtp ${code}: ${(err as Error).message}`;
-          await db.$transaction([
-            db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'bounced', reason } }),
-            db.suppression.upsert({ where: { email: lead.email }, create: { email: lead.email, reason: 'bounced', detail: reason }, update: {} }),
-          ]);
-          return { status: 'bounced', reason };
-        }
-        // 4xx and connection failures are temporary: Temporal retries with backoff.
-        throw ApplicationFailure.retryable(`smtp send failed: ${(err as Error).message}`, 'SmtpTemporaryFailure');
       }
 
-      await db.sentMessage.update({
-        where: { idempotencyKey },
-        data: { status: 'sent', sentAt: new Date(), subject: rendered.subject, smtpResponse: info.response },
-      });
-      return { status: 'sent', messageId };
+      let response: string;
+      try {
+        response = (await mailer.sendMail(message.mail)).response ?? '';
+      } catch (err) {
+        const failure = classifySmtpError(err);
+        if (failure.kind === 'bounce') {
+          await db.$transaction([
+            db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'bounced', reason: failure.reason } }),
+            db.suppression.upsert({
+              where: { email: lead.email },
+              create: { email: lead.email, reason: 'bounced', detail: failure.reason },
+              update: {},
+            }),
+          ]);
+          return { status: 'bounced', reason: failure.reason };
+        }
+        // 'deferred': nothing was delivered, the next attempt may send at once. 'unknown': the
+        // server may have the message, so the claim stays and its lease decides.
+        if (failure.kind === 'deferred') {
+          await db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'failed', reason: failure.reason } });
+        }
+        throw ApplicationFailure.retryable(`smtp send failed: ${failure.reason}`, failure.kind === 'deferred' ? 'SmtpTemporaryFailure' : 'SmtpOutcomeUnknown');
+      }
+
+      const details: AcceptedDetails = { smtpAccepted: { response, subject: message.subject, at: new Date().toISOString() } };
+      heartbeat(details);
+      faults?.afterSmtpAccept?.(idempotencyKey);
+      return recordSent(db, idempotencyKey, messageId, details);
+
     },
   };
+}
+
+async function recordSent(db: Db, idempotencyKey: string, messageId: string, details: AcceptedDetails): Promise<SendOutcome> {
+  const { response, subject, at } = details.smtpAccepted;
+  await db.sentMessage.updateMany({
+    where: { idempotencyKey, status: 'claimed' },
+    data: { status: 'sent', sentAt: new Date(at), subject, smtpResponse: response },
+  });
+  return { status: 'sent', messageId };
+}
+
+function outcomeOf(row: SentMessage): SendOutcome {
+  if (row.status === 'sent') return { status: 'sent', messageId: row.messageId };
+  return { status: row.status as 'suppressed' | 'bounced', reason: row.reason ?? '' };
+}
+
+// Outside a Temporal activity (a script calling the function directly) there is no context:
+// no earlier attempt to learn from and nobody to tell.
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+function acceptedByEarlierAttempt(): AcceptedDetails | undefined {
+  const details = activityContext()?.info.heartbeatDetails as Partial<AcceptedDetails> | undefined;
+  return details?.smtpAccepted ? (details as AcceptedDetails) : undefined;
+}
+
+function heartbeat(details: AcceptedDetails): void {
+  activityContext()?.heartbeat(details);
 }

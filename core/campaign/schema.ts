@@ -132,7 +132,7 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
         .object({
           kind: z.literal('discount'),
           id,
-          discount: z.object({ percent: z.number().gt(0).max(100), validFor: duration }).strict(),
+          discount: z.object({ percent: z.number().int('must be a whole number of percent').min(1).max(100), validFor: duration }).strict(),
         })
         .strict(),
       z
