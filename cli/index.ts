@@ -6,6 +6,7 @@ import { registerCampaignCommands } from './campaigns.ts';
 import { runDev } from './dev.ts';
 import { CliError } from './errors.ts';
 import { registerTemplateCommands } from './templates.ts';
+import { registerReportCommands } from './report.ts';
 import { startApi, startWorker } from './services.ts';
 
 function config(): Config {
@@ -67,6 +68,7 @@ program
 
 registerCampaignCommands(program);
 registerTemplateCommands(program);
+registerReportCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) {
