@@ -1,35 +1,71 @@
-// The HTTP server: webhooks now; tracking, unsubscribe and the dashboard hang off it too.
+// The HTTP server: signed webhooks, tracking, unsubscribe and the admin API; the dashboard
+// hangs off it too. Every answer, error or not, is JSON except the pixel, redirects and the
+// unsubscribe pages.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
+import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
-import { webhookRoutes } from './webhooks.ts';
+import { adminLeadRoutes } from './admin/leads.ts';
+import { requireAdmin } from './auth.ts';
+import { dashboardRoutes } from './dashboard/index.ts';
+import { errorHandler } from './errors.ts';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS, type TemporalGate } from './temporal.ts';
+import { trackingRoutes } from './tracking.ts';
+import { unsubscribeRoutes } from './unsubscribe.ts';
+import { webhookRoutes } from './webhooks/index.ts';
 
 export interface ApiDeps {
   config: Config;
   db: Db;
   temporal: Client;
+  /** The campaigns a signup may enroll in (re-read when their files change). */
+  campaigns: CampaignRegistry;
+  /** How long one call into Temporal may take before the request answers 503. */
+  temporalTimeoutMs?: number;
+}
+
+/** What route modules receive: Temporal behind a deadline. */
+export interface RouteDeps {
+  config: Config;
+  db: Db;
+  temporal: TemporalGate;
+  campaigns: CampaignRegistry;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.config.LOG_LEVEL === 'silent' ? false : { level: deps.config.LOG_LEVEL },
     bodyLimit: 1024 * 1024,
+    // Token paths can be long (a click token carries its URL).
+    routerOptions: { maxParamLength: 8192 },
   });
+  const routeDeps: RouteDeps = {
+    config: deps.config,
+    db: deps.db,
+    campaigns: deps.campaigns,
+    temporal: { client: deps.temporal, timeoutMs: deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS },
+  };
+
+  if (deps.config.WEBHOOK_SIGNATURE_DISABLED) {
+    const warning = 'WEBHOOK_SIGNATURE_DISABLED=true: webhooks are accepted WITHOUT signature checks. Development only; never expose this server.';
+    console.warn(`\n!!! ${warning} !!!\n`);
+    app.log.warn(warning);
+  }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` });
+    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    void reply.code(status).send({
-      error: status >= 500 ? 'internal_error' : (err.code ?? 'bad_request').toLowerCase(),
-      message: status >= 500 ? 'internal error' : err.message,
-    });
-  });
+  app.setErrorHandler(errorHandler);
 
   app.get('/healthz', async () => ({ ok: true }));
-  await app.register(webhookRoutes(deps));
+  await app.register(webhookRoutes(routeDeps));
+  await app.register(trackingRoutes(routeDeps));
+  await app.register(unsubscribeRoutes(routeDeps));
+  await app.register(dashboardRoutes(routeDeps));
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));
+    await admin.register(adminLeadRoutes(deps.db));
+  });
   return app;
 }

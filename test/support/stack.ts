@@ -12,6 +12,7 @@ import { startSmtpInbox, type SmtpInbox } from '../../infra/smtp-inbox.ts';
 import { connectClient } from '../../infra/client.ts';
 import { startApi, startWorker, type RunningApi, type RunningWorker } from '../../cli/services.ts';
 import type { Client } from '@temporalio/client';
+import { signatureHeader } from '../../api/signature.ts';
 
 let runtimeInstalled = false;
 
@@ -22,10 +23,46 @@ export interface TestStack {
   worker: RunningWorker;
   api: RunningApi;
   temporal: Client;
+  workflowBundle: { codePath: string };
   /** A unique address per test, so tests never see each other's leads. */
   email(label?: string): string;
-  post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /**
+   * POST JSON to the API. Signed with the first WEBHOOK_SECRET unless `headers` already carry a
+   * Nurture-Signature or `opts.sign` is false. A string body is sent as is.
+   */
+  post(pathname: string, body: unknown, headers?: Record<string, string>, opts?: { sign?: boolean }): Promise<{ status: number; body: any }>;
+  /** Any request, answered with status, headers and body (JSON when it parses, else text). */
+  request(method: string, pathname: string, opts?: RequestOptions): Promise<ApiResponse>;
+  /** GET without following redirects. */
+  get(pathname: string, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** GET with the first ADMIN_TOKENS bearer token. */
+  admin(pathname: string): Promise<ApiResponse>;
+  /** The Nurture-Signature header value for a raw body. */
+  sign(rawBody: string | Buffer, opts?: { secret?: string; timestamp?: number }): string;
   close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  raw: Buffer;
+}
+
+async function readResponse(res: Response): Promise<ApiResponse> {
+  const raw = Buffer.from(await res.arrayBuffer());
+  let body: unknown = raw.toString('utf8');
+  try {
+    body = JSON.parse(body as string);
+  } catch {
+    // not JSON; the test sees the text
+  }
+  return { status: res.status, headers: res.headers, body, raw };
 }
 
 export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
@@ -52,6 +89,18 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const api = await startApi(config, { db, port: 0 });
   const temporal = await connectClient(config);
   let n = 0;
+  const sign: TestStack['sign'] = (rawBody, opts = {}) => signatureHeader(opts.secret ?? config.WEBHOOK_SECRET[0]!, rawBody, opts.timestamp);
+  const request: TestStack['request'] = async (method, pathname, opts = {}) =>
+    readResponse(await fetch(`${api.url}${pathname}`, { method, headers: opts.headers, body: opts.body, redirect: 'manual' }));
+  const post: TestStack['post'] = async (pathname, body, headers = {}, opts = {}) => {
+    const raw = typeof body === 'string' ? body : JSON.stringify(body);
+    const signed = opts.sign !== false && !Object.keys(headers).some((h) => h.toLowerCase() === 'nurture-signature');
+    const res = await request('POST', pathname, {
+      body: raw,
+      headers: { 'content-type': 'application/json', ...(signed ? { 'nurture-signature': sign(raw) } : {}), ...headers },
+    });
+    return { status: res.status, body: res.body };
+  };
   return {
     config,
     db,
@@ -59,22 +108,13 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
     worker,
     api,
     temporal,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
     email: (label = 'lead') => `${label}-${id}-${++n}@example.com`,
-    async post(pathname, body, headers = {}) {
-      const res = await fetch(`${api.url}${pathname}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON; the test sees the text
-      }
-      return { status: res.status, body: parsed };
-    },
+    post,
+    request,
+    get: (pathname, headers = {}) => request('GET', pathname, { headers }),
+    admin: (pathname) => request('GET', pathname, { headers: { authorization: `Bearer ${config.ADMIN_TOKENS[0]}` } }),
+    sign,
     async close() {
       await api.stop();
       await worker.stop();

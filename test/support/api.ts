@@ -1,0 +1,67 @@
+// Helpers for the API tests: what a journey heard, and the links in a delivered email.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { EngagementSignal } from '../../workflows/journey/types.ts';
+
+/** The engagement signals in a journey's (current run's) history, in order. */
+export async function engagementSignals(temporal: Client, workflowId: string): Promise<EngagementSignal[]> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  const out: EngagementSignal[] = [];
+  for (const e of history.events ?? []) {
+    const attrs = e.workflowExecutionSignaledEventAttributes;
+    if (attrs?.signalName !== 'engagement') continue;
+    const payload = attrs.input?.payloads?.[0];
+    if (payload) out.push(defaultPayloadConverter.fromPayload(payload as never) as EngagementSignal);
+  }
+  return out;
+}
+
+/** Path (with query) of every link to our API in an email's HTML: /t/o/, /t/c/ and /u/ links. */
+export function apiLinks(html: string): { opens: string[]; clicks: string[]; unsubscribes: string[] } {
+  const hrefs = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  const paths = hrefs.flatMap((h) => {
+    try {
+      const u = new URL(h);
+      return [`${u.pathname}${u.search}`];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    opens: paths.filter((p) => p.startsWith('/t/o/')),
+    clicks: paths.filter((p) => p.startsWith('/t/c/')),
+    unsubscribes: paths.filter((p) => p.startsWith('/u/')),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A campaign for the API tests: the welcome email at once (no send window, no cap, so the
+ * tests do not depend on the time of day), then a wait that keeps the journey running, and
+ * the usual exits.
+ */
+export const API_TEST_CAMPAIGN = `
+id: api-test
+name: API (test)
+exitOn:
+  - unsubscribe
+  - complaint
+  - on: bounce
+    where: { kind: hard }
+stages:
+  awareness:
+    steps:
+      - send: welcome
+      - waitFor: [purchase]
+`;
+
+/** startStack options for the API tests: their own campaigns folder with API_TEST_CAMPAIGN as default. */
+export function apiTestEnv(): { env: Record<string, string>; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-api-campaigns-'));
+  fs.writeFileSync(path.join(dir, 'api-test.yaml'), API_TEST_CAMPAIGN);
+  return { env: { NURTURE_CAMPAIGNS_DIR: dir, DEFAULT_CAMPAIGN: 'api-test' }, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
