@@ -5,6 +5,7 @@
 // makes a repeated delivery a no-op, also under concurrency: a second insert of the same id
 // waits for the first transaction and then finds the row (duplicate) or, if it rolled back,
 // takes over.
+import { redeemDiscount } from '../activities/discount.ts';
 import type { Db } from '../infra/db.ts';
 import type { SuppressionReason } from '../core/events.ts';
 import { signalJourneys, type SignalOutcome, type TemporalGate } from './temporal.ts';
@@ -29,7 +30,17 @@ export interface EngagementDeps {
   temporal: TemporalGate;
 }
 
-export async function recordEngagement({ db, temporal }: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
+export async function recordEngagement(deps: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
+  const outcome = await recordAndSignal(deps, rec);
+  // A purchase naming a discount code redeems it (idempotent: a replay changes nothing).
+  const code = rec.data.discountCode ?? rec.data.code;
+  if (outcome.status === 'accepted' && rec.type === 'purchase' && typeof code === 'string') {
+    await redeemDiscount(deps.db, { code, leadId: rec.leadId, at: new Date(rec.occurredAt) });
+  }
+  return outcome;
+}
+
+async function recordAndSignal({ db, temporal }: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
   const journeys = await db.enrollment.findMany({ where: { leadId: rec.leadId, status: 'active' }, select: { workflowId: true } });
   return db.$transaction(
     async (tx) => {

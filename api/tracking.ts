@@ -8,7 +8,7 @@
 // so a message counts one open and one click per link however often it is reloaded.
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyToken } from '../infra/tokens.ts';
+import { openToken } from '../infra/tokens.ts';
 import { recordEngagement } from './engagement.ts';
 import { sendError } from './errors.ts';
 import type { RouteDeps } from './server.ts';
@@ -74,14 +74,14 @@ export function trackingRoutes({ config, db, temporal }: RouteDeps) {
   return async (app: FastifyInstance) => {
     // No HEAD twins: link scanners that probe with HEAD must not count as opens or clicks.
     app.get<{ Params: { token: string } }>('/t/o/:token', { exposeHeadRoute: false }, async (req, reply) => {
-      const token = verifyToken(config.TRACKING_SECRET, req.params.token, 'o');
+      const token = openToken(config.TRACKING_SECRET, req.params.token, 'o');
       if (!token) return notFound(reply);
       await record(req, token.m, 'open', openEventId(token.m), {});
       return reply.code(200).headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
     });
 
     app.get<{ Params: { token: string } }>('/t/c/:token', { exposeHeadRoute: false }, async (req, reply) => {
-      const token = verifyToken(config.TRACKING_SECRET, req.params.token, 'c');
+      const token = openToken(config.TRACKING_SECRET, req.params.token, 'c');
       const target = token && safeRedirectTarget(token.u);
       if (!token || !target) return notFound(reply);
       await record(req, token.m, 'click', clickEventId(token.m, token.u), { link: token.u });

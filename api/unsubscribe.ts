@@ -6,7 +6,7 @@
 // journeys are signalled to exit. If Temporal is unreachable at that moment the reader is
 // still unsubscribed (no more mail), the event is not kept, and a repeated POST signals.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { verifyToken } from '../infra/tokens.ts';
+import { openToken } from '../infra/tokens.ts';
 import { recordEngagement } from './engagement.ts';
 import { RETRY_AFTER_SECONDS } from './errors.ts';
 import { PAGE_HEADERS, confirmUnsubscribePage, errorPage, invalidLinkPage, preferencesPage, unsubscribedPage } from './pages.ts';
@@ -37,7 +37,7 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
     app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
     app.get<{ Params: { token: string }; Querystring: { preferences?: string } }>('/u/:token', async (req, reply) => {
-      const token = verifyToken(config.TRACKING_SECRET, req.params.token, 'u');
+      const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
       if (!token) return html(reply, 404, invalidLinkPage());
       const suppressed = await db.suppression.findUnique({ where: { email: token.e }, select: { reason: true } });
       if (req.query.preferences !== undefined) return html(reply, 200, preferencesPage({ email: token.e, sender, subscribed: !suppressed }));
@@ -46,7 +46,7 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
     });
 
     app.post<{ Params: { token: string } }>('/u/:token', { bodyLimit: 8 * 1024 }, async (req, reply) => {
-      const token = verifyToken(config.TRACKING_SECRET, req.params.token, 'u');
+      const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
       if (!token) return html(reply, 404, invalidLinkPage());
       const method = unsubscribeMethod(req.body);
 

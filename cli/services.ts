@@ -59,7 +59,7 @@ export interface RunningApi {
 
 export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, { lazy: true });
   const campaigns = new CampaignRegistry(config.campaignsDir);
   campaigns.assertValid();
   const app = await buildServer({ config, db, temporal, campaigns });

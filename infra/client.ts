@@ -1,13 +1,20 @@
 // The Temporal client used by the API and the CLI.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 
-export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>): Promise<Client> {
-  const connection = await Connection.connect({
+type TemporalSettings = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>;
+
+/**
+ * `lazy`: connect on first use, so the API can start (and answer 503) while Temporal is
+ * unreachable instead of refusing to start.
+ */
+export async function connectClient(config: TemporalSettings, opts: { lazy?: boolean } = {}): Promise<Client> {
+  const options: ConnectionOptions = {
     address: config.TEMPORAL_ADDRESS,
     tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY),
     apiKey: config.TEMPORAL_API_KEY,
     connectTimeout: 5000,
-  });
+  };
+  const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

@@ -1,6 +1,6 @@
-// Signed, opaque tokens for tracking and unsubscribe links: base64url(JSON payload) + "." +
-// a truncated HMAC-SHA256 (192 bits). A tampered token fails verification; nothing in it is
-// secret, but nothing can be forged without TRACKING_SECRET.
+// Opaque tokens for tracking and unsubscribe links: the payload is sealed with AES-256-GCM
+// under a key derived from TRACKING_SECRET, so a link reveals nothing (not the address, not
+// the destination) and any change to it fails authentication. token = base64url(iv | ct | tag).
 import crypto from 'node:crypto';
 import { z } from 'zod';
 
@@ -12,7 +12,7 @@ export type TokenPayload =
 export type TokenKind = TokenPayload['k'];
 export type TokenOf<K extends TokenKind> = Extract<TokenPayload, { k: K }>;
 
-// Even a correctly signed payload is checked: the shape is a contract with old emails.
+// Even an authentic payload is checked: the shape is a contract with emails already sent.
 const payloadSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('u'), l: z.string().min(1), e: z.string().min(3) }),
   z.object({ k: z.literal('o'), m: z.string().min(1) }),
@@ -21,31 +21,41 @@ const payloadSchema = z.discriminatedUnion('k', [
 
 /** Longest token accepted: a click token carries its URL, and URLs in email stay well under this. */
 export const MAX_TOKEN_LENGTH = 8192;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
-function mac(secret: string, body: string): string {
-  return crypto.createHmac('sha256', secret).update(body).digest('base64url').slice(0, 32);
+const keys = new Map<string, Buffer>();
+function keyFor(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.createHash('sha256').update(`nurture-link-token-v1:${secret}`).digest();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
-export function signToken(secret: string, payload: TokenPayload): string {
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${mac(secret, body)}`;
+export function sealToken(secret: string, payload: TokenPayload): string {
+  const iv = crypto.randomBytes(IV_BYTES);
+  const cipher = crypto.createCipheriv('aes-256-gcm', keyFor(secret), iv);
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
 }
 
-export function verifyToken(secret: string, token: string): TokenPayload | undefined;
-export function verifyToken<K extends TokenKind>(secret: string, token: string, kind: K): TokenOf<K> | undefined;
-export function verifyToken(secret: string, token: string, kind?: TokenKind): TokenPayload | undefined {
-  if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const dot = token.indexOf('.');
-  if (dot <= 0) return undefined;
-  const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1));
-  const expected = Buffer.from(mac(secret, body));
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
+export function openToken(secret: string, token: string): TokenPayload | undefined;
+export function openToken<K extends TokenKind>(secret: string, token: string, kind: K): TokenOf<K> | undefined;
+export function openToken(secret: string, token: string, kind?: TokenKind): TokenPayload | undefined {
+  if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  const raw = Buffer.from(token, 'base64url');
+  // Only the canonical spelling: a last character differing in unused bits is another token.
+  if (raw.length <= IV_BYTES + TAG_BYTES || raw.toString('base64url') !== token) return undefined;
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    const decipher = crypto.createDecipheriv('aes-256-gcm', keyFor(secret), raw.subarray(0, IV_BYTES));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+    json = JSON.parse(plain.toString('utf8'));
   } catch {
-    return undefined;
+    return undefined; // tampered, another secret, or not a token at all
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) return undefined;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
 import { apiTestEnv, engagementSignals } from './support/api.ts';
+import { issueDiscount } from '../activities/discount.ts';
 
 let stack: TestStack;
 const campaign = apiTestEnv();
@@ -101,6 +102,22 @@ describe('POST /webhooks/events', () => {
     expect(res.status).toBe(202);
     expect(res.body.signalled).toBe(0);
     expect(await stack.db.engagementEvent.count({ where: { eventId: `ended-${lead.leadId}` } })).toBe(1);
+  });
+});
+
+describe('a purchase naming a discount code', () => {
+  it('redeems the code once, and only for its own lead', async () => {
+    const lead = await signup('buyer');
+    const other = await signup('other-buyer');
+    const issued = await issueDiscount(stack.db, { workflowId: lead.workflowId, stepKey: 'd1', leadId: lead.leadId, campaignId: 'api-test', percent: 15, validForMs: 3_600_000 });
+    const foreign = await stack.post('/webhooks/events', { type: 'purchase', leadId: other.leadId, eventId: `buy-other-${other.leadId}`, data: { discountCode: issued.code } });
+    expect(foreign.status).toBe(202);
+    expect((await stack.db.discountCode.findUniqueOrThrow({ where: { code: issued.code } })).redeemedAt).toBeNull();
+
+    const res = await stack.post('/webhooks/events', { type: 'purchase', leadId: lead.leadId, eventId: `buy-${lead.leadId}`, data: { discountCode: issued.code.toLowerCase() } });
+    expect(res.status).toBe(202);
+    const redeemed = await stack.db.discountCode.findUniqueOrThrow({ where: { code: issued.code } });
+    expect(redeemed.redeemedAt).not.toBeNull();
   });
 });
 

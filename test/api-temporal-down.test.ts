@@ -16,7 +16,7 @@ import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
 import { freePort } from '../infra/ports.ts';
 import { startTemporalDevServer, type DevServer } from '../infra/temporal-dev.ts';
-import { signToken } from '../infra/tokens.ts';
+import { sealToken } from '../infra/tokens.ts';
 import { apiTestEnv, engagementSignals, sleep } from './support/api.ts';
 
 let server: DevServer | undefined;
@@ -115,7 +115,7 @@ describe('Temporal stopped', () => {
     await db.sentMessage.create({
       data: { idempotencyKey: `${workflowId}#welcome`, leadId, workflowId, stepKey: 'welcome', campaignId: 'api-test', templateId: 'welcome', toAddress: email, messageId: `<${tag}@test>`, status: 'sent' },
     });
-    const pixel = await fetch(`${url}/t/o/${signToken(config.TRACKING_SECRET, { k: 'o', m: `${workflowId}#welcome` })}`);
+    const pixel = await fetch(`${url}/t/o/${sealToken(config.TRACKING_SECRET, { k: 'o', m: `${workflowId}#welcome` })}`);
     expect(pixel.status).toBe(200);
     expect(pixel.headers.get('content-type')).toBe('image/gif');
     expect(await db.engagementEvent.count({ where: { leadId } })).toBe(0);

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { messageIdFor } from '../infra/mailer.ts';
-import { verifyToken } from '../infra/tokens.ts';
+import { openToken } from '../infra/tokens.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
 
 const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -70,7 +70,7 @@ describe('a delivered marketing email', () => {
     const [url, mailto] = targets as [string, string];
     expect(url).toMatch(new RegExp(`^${PUBLIC_URL}/u/[A-Za-z0-9_.-]+$`));
     const token = url.slice(`${PUBLIC_URL}/u/`.length);
-    expect(verifyToken(stack.config.TRACKING_SECRET, token)).toEqual({ k: 'u', l: leadId, e: address });
+    expect(openToken(stack.config.TRACKING_SECRET, token)).toEqual({ k: 'u', l: leadId, e: address });
     expect(mailto).toBe(`mailto:unsubscribe@acme.example?subject=unsubscribe%20${token}`);
     // The same per-recipient link is in the body, for people rather than mail clients.
     expect(mail.html).toContain(`href="${url}"`);

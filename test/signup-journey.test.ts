@@ -3,14 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { FunnelStageKey } from '../workflows/journey/search-attributes.ts';
+import { apiTestEnv } from './support/api.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 
+// Its own campaign: the shipped example has a weekday send window, and tests must not
+// depend on the time of day.
+const campaign = apiTestEnv();
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack(campaign.env);
 });
 afterAll(async () => {
   await stack?.close();
+  campaign.cleanup();
 });
 
 describe('POST /webhooks/signup', () => {
@@ -19,7 +24,7 @@ describe('POST /webhooks/signup', () => {
     const res = await stack.post('/webhooks/signup', { email, firstName: 'Ada' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ newLead: true, enrolled: true });
-    expect(res.body.workflowId).toBe(`journey/example/${res.body.leadId}`);
+    expect(res.body.workflowId).toBe(`journey/api-test/${res.body.leadId}`);
 
     const received = await stack.inbox.waitFor((m) => m.to.includes(email));
     const mail = await simpleParser(received.raw);

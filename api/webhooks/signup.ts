@@ -110,6 +110,14 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
           historyLimit: config.JOURNEY_HISTORY_LIMIT,
         });
         enrolled = result.enrolled;
+        // A campaign that allows re-enrollment started a new run on an ended journey: its row
+        // is active again, on the version this run enrolled with (a no-op for running ones).
+        if (enrolled) {
+          await db.enrollment.updateMany({
+            where: { workflowId, status: { not: 'active' } },
+            data: { status: 'active', campaignVersion: campaign.version, endedAt: null, stalled: false, score: 0, stage: null },
+          });
+        }
       }
 
       if (s.eventId) {

@@ -22,6 +22,7 @@ import {
   nextStallCheck,
   pushHistory,
   stageIndex,
+  takeEarlyMatch,
   type StallDue,
   type Cursor,
   type HistoryEntry,
@@ -287,14 +288,20 @@ async function runStep(ctx: Ctx, step: Step, key: string): Promise<void> {
       await pause(ctx, never);
       return advance(ctx);
     case 'waitFor': {
-      ensureWait(ctx, key, (now) => ({
+      const fresh = state.wait?.stepKey !== key;
+      const wait = ensureWait(ctx, key, (now) => ({
         kind: 'waitFor',
         deadline: step.within === null ? null : now + step.within,
         events: step.waitFor,
         ...(step.where !== undefined ? { where: step.where } : {}),
       }));
+      if (fresh) {
+        const early = takeEarlyMatch(state, wait);
+        if (early !== undefined) state.wait = { ...wait, matched: early };
+      }
       const outcome = await pause(ctx, () => state.wait?.matched !== undefined);
       const matched = state.wait?.matched;
+      state.lookbackFrom = fx.now();
       note(ctx, { kind: 'branch', stepKey: key, detail: matched ? `${matched.type} came first` : `no ${step.waitFor.join('/')} in time` });
       return branch(ctx, outcome === 'woke' ? 'then' : 'otherwise');
     }
@@ -345,6 +352,7 @@ async function runSend(ctx: Ctx, templateId: string, key: string): Promise<void>
     const stage = state.stage ?? '';
     const outcome = await fx.send({ stepKey: key, templateId, stage, ...(discount ? { discount } : {}) });
     if (outcome.status === 'sent') {
+      state.lookbackFrom = fx.now();
       note(ctx, { kind: 'send', stepKey: key, detail: templateId });
       return;
     }

@@ -37,6 +37,9 @@ export type WaitState = {
 };
 
 /** force: a person moved the lead (see moveLead); it applies even backwards. */
+export const RECENT_EVENT_LIMIT = 20;
+export type RecentEvent = { id: string; type: string; at: number; data?: Record<string, unknown>; used?: true };
+
 export type PendingGoal = { stage: string; at?: string; reason: string; force?: boolean };
 
 export type HistoryKind =
@@ -71,6 +74,14 @@ export interface JourneyState {
   pendingGoal: PendingGoal | null;
   pendingExit: string | null;
   discount: IssuedDiscount | null;
+  /**
+   * The last few events, so a waitFor can count engagement that arrived after the email it
+   * follows went out but before the wait itself began (a click in the same instant the send
+   * completed). `used`: already answered a waitFor.
+   */
+  recentEvents: RecentEvent[];
+  /** When the last email went out (or the last waitFor ended): where a waitFor looks back to. */
+  lookbackFrom: number | null;
   ended: JourneyEnd | null;
   history: HistoryEntry[];
 }
@@ -105,6 +116,8 @@ export function newJourneyState(init: {
     pendingGoal: null,
     pendingExit: null,
     discount: null,
+    recentEvents: [],
+    lookbackFrom: null,
     ended: null,
     history: [],
   };
@@ -148,6 +161,21 @@ export function pushHistory(history: HistoryEntry[], entry: HistoryEntry): Histo
   return next;
 }
 
+/**
+ * For a waitFor that is just beginning: the first event since the lookback point that it
+ * would have matched, marked used so no later wait counts it again.
+ */
+export function takeEarlyMatch(state: JourneyState, wait: WaitState): WaitState['matched'] {
+  const from = state.lookbackFrom;
+  if (from === null || wait.kind !== 'waitFor') return undefined;
+  const hit = (state.recentEvents ?? []).find(
+    (e) => !e.used && e.at >= from && (wait.events ?? []).includes(e.type) && matchesFilter(e.data, wait.where),
+  );
+  if (hit === undefined) return undefined;
+  hit.used = true;
+  return { type: hit.type, eventId: hit.id, at: hit.at };
+}
+
 function describeRule(type: string, where: Filter | undefined): string {
   if (where === undefined) return type;
   return `${type} (${Object.entries(where).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`).join(', ')})`;
@@ -187,6 +215,10 @@ export function applyEvent(state: JourneyState, campaign: Campaign, event: Journ
       : w;
   next.wait = match(state.wait);
   if (state.interrupted !== null) next.interrupted = { ...state.interrupted, wait: match(state.interrupted.wait) };
+  const answered = next.wait !== state.wait || next.interrupted?.wait !== state.interrupted?.wait;
+  const recent = (state.recentEvents ?? []).slice(1 - RECENT_EVENT_LIMIT);
+  recent.push({ id: event.id, type: event.type, at: now, ...(event.data ? { data: event.data } : {}), ...(answered ? { used: true as const } : {}) });
+  next.recentEvents = recent;
 
   const consider = (goal: PendingGoal) => {
     if (!goalMovesForward(campaign, next, goal.stage, goal.at) || next.pendingGoal?.force) return;
