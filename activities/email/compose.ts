@@ -4,7 +4,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../../config/index.ts';
 import type { Catalog, RenderContext } from '../../email/index.ts';
 import type { Lead } from '../../generated/prisma/client.ts';
-import { signToken } from '../../infra/tokens.ts';
+import { sealToken } from '../../infra/tokens.ts';
 
 export interface ComposeInput {
   lead: Lead;
@@ -31,7 +31,7 @@ export function composer(config: ComposeConfig, catalog: Catalog) {
     const { lead, idempotencyKey } = input;
     // One opaque, signed token per recipient: the body link, the one-click POST and the
     // mailto subject all carry it, so any of them unsubscribes exactly this lead.
-    const token = signToken(config.TRACKING_SECRET, { k: 'u', l: lead.id, e: lead.email });
+    const token = sealToken(config.TRACKING_SECRET, { k: 'u', l: lead.id, e: lead.email });
     const unsubscribeUrl = `${publicUrl}/u/${token}`;
     const rendered = catalog.render(input.templateId, {
       lead: {
@@ -48,9 +48,9 @@ export function composer(config: ComposeConfig, catalog: Catalog) {
       links: {
         unsubscribe: unsubscribeUrl,
         preferences: `${unsubscribeUrl}?preferences=1`,
-        openPixel: `${publicUrl}/t/o/${signToken(config.TRACKING_SECRET, { k: 'o', m: idempotencyKey })}`,
+        openPixel: `${publicUrl}/t/o/${sealToken(config.TRACKING_SECRET, { k: 'o', m: idempotencyKey })}`,
       },
-      track: (url) => `${publicUrl}/t/c/${signToken(config.TRACKING_SECRET, { k: 'c', m: idempotencyKey, u: url })}`,
+      track: (url) => `${publicUrl}/t/c/${sealToken(config.TRACKING_SECRET, { k: 'c', m: idempotencyKey, u: url })}`,
       sender: { name: senderName, postalAddress: config.MAIL_POSTAL_ADDRESS },
       publicUrl,
     });
