@@ -9,6 +9,12 @@ import { registerTemplateCommands } from './templates.ts';
 import { registerReportCommands } from './report.ts';
 import { startApi, startWorker } from './services.ts';
 
+// `nurture campaign simulate … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 function config(): Config {
   return loadConfig();
 }

@@ -22,7 +22,8 @@ export type PropertyTest = { name: string; equals?: Scalar; in?: Scalar[]; exist
 export type Condition = { score?: ScoreTest; property?: PropertyTest };
 
 type StepBase = { id?: string };
-export type SendStep = StepBase & { kind: 'send'; send: string };
+/** `anytime`: goes out at once, outside the send window (a welcome the lead is waiting for). */
+export type SendStep = StepBase & { kind: 'send'; send: string; anytime?: boolean };
 export type WaitStep = StepBase & { kind: 'wait'; wait: number };
 /** `within: null` waits for engagement with no timeout (the stall rule still applies). */
 export type WaitForStep = StepBase & {
@@ -113,7 +114,7 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
   z.preprocess(
     withKind,
     z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('send'), id, send: templateId }).strict(),
+      z.object({ kind: z.literal('send'), id, send: templateId, anytime: z.boolean().optional() }).strict(),
       z.object({ kind: z.literal('wait'), id, wait: duration }).strict(),
       z
         .object({

@@ -281,7 +281,7 @@ async function runStep(ctx: Ctx, step: Step, key: string): Promise<void> {
   const stage = state.stage ?? '';
   switch (step.kind) {
     case 'send':
-      await runSend(ctx, step.send, key);
+      await runSend(ctx, step.send, key, step.anytime === true);
       return advance(ctx);
     case 'wait':
       ensureWait(ctx, key, (now) => ({ kind: 'wait', deadline: now + step.wait }));
@@ -333,7 +333,7 @@ async function runStep(ctx: Ctx, step: Step, key: string): Promise<void> {
   }
 }
 
-async function runSend(ctx: Ctx, templateId: string, key: string): Promise<void> {
+async function runSend(ctx: Ctx, templateId: string, key: string, anytime: boolean): Promise<void> {
   const { state, campaign, fx } = ctx;
   for (;;) {
     if (state.wait !== null && state.wait.stepKey === key) {
@@ -341,7 +341,7 @@ async function runSend(ctx: Ctx, templateId: string, key: string): Promise<void>
       state.wait = null;
     }
     const now = fx.now();
-    if (campaign.sendWindow !== undefined) {
+    if (campaign.sendWindow !== undefined && !anytime) {
       const open = nextSendTime(now, campaign.sendWindow, effectiveTimeZone(state.lead.timezone, campaign.timezone));
       if (open > now) {
         state.wait = { stepKey: key, kind: 'window', since: now, deadline: open };
