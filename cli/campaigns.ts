@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatErrors, parseCampaign } from '../core/campaign/load.ts';
 import { formatTimeline, simulate, type ScriptedEvent, type SimulatedLead } from '../core/journey/simulate.ts';
 import { CliError } from './errors.ts';
+import { jsonOption } from './options.ts';
 
 function readCampaign(file: string) {
   if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
@@ -20,21 +21,6 @@ const leadOption = z
 const eventsOption = z.array(
   z.object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() }).strict(),
 );
-
-/** Inline JSON or a JSON file, validated; errors name the option and the field. */
-function jsonOption<T>(name: string, value: string | undefined, schema: z.ZodType<T>, fallback: T): T {
-  if (value === undefined) return fallback;
-  const source = fs.existsSync(value) ? fs.readFileSync(value, 'utf8') : value;
-  let json: unknown;
-  try {
-    json = JSON.parse(source);
-  } catch (err) {
-    throw new CliError(`${name}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new CliError(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
 
 export function registerCampaignCommands(program: Command): void {
   const campaign = program.command('campaign').description('validate and simulate campaign files');
@@ -56,8 +42,8 @@ export function registerCampaignCommands(program: Command): void {
     .option('--json', 'print the timeline as JSON')
     .action(async (file: string, opts: { lead: string; events: string; days: string; json?: boolean }) => {
       const { campaign: c } = readCampaign(file);
-      const lead = jsonOption<SimulatedLead>('--lead', opts.lead, leadOption, {});
-      const events = jsonOption<ScriptedEvent[]>('--events', opts.events, eventsOption, []);
+      const lead: SimulatedLead = jsonOption('--lead', opts.lead, leadOption) ?? {};
+      const events: ScriptedEvent[] = jsonOption('--events', opts.events, eventsOption) ?? [];
       const days = Number(opts.days);
       if (!Number.isFinite(days) || days <= 0) throw new CliError(`--days: "${opts.days}" must be a positive number`);
       const started = performance.now();

@@ -8,6 +8,7 @@ import { formatProblems, lintTemplates, loadCatalog, sampleRenderContext, type P
 import { createMailer } from '../infra/mailer.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { CliError } from './errors.ts';
+import { jsonOption } from './options.ts';
 
 const leadSchema = z
   .object({
@@ -23,17 +24,7 @@ const leadSchema = z
 
 /** `--lead` takes inline JSON or the path of a JSON file. */
 export function parseLeadOption(value: string | undefined): z.infer<typeof leadSchema> | undefined {
-  if (value === undefined) return undefined;
-  const source = fs.existsSync(value) ? fs.readFileSync(value, 'utf8') : value;
-  let json: unknown;
-  try {
-    json = JSON.parse(source);
-  } catch (err) {
-    throw new CliError(`--lead: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = leadSchema.safeParse(json);
-  if (!parsed.success) throw new CliError(`--lead: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(lead)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
+  return jsonOption('--lead', value, leadSchema);
 }
 
 /** Lints templates and the campaigns' references to them; the worker runs the same check. */
