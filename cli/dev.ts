@@ -59,7 +59,8 @@ export async function runDev(config: Config): Promise<void> {
     const db = new URL(config.DATABASE_URL);
     say('');
     say('Nurture is running:');
-    say(`  API            ${api.url}   (POST /webhooks/signup)`);
+    say(`  API            ${api.url}   (POST /webhooks/signup, signed with WEBHOOK_SECRET)`);
+    say(`  dashboard      ${api.url}/dashboard   (sign in with an ADMIN_TOKENS token)`);
     say(`  Temporal       ${temporal.address}   UI ${temporal.uiUrl}`);
     say(`  SMTP inbox     ${inbox.url}   messages in ${config.inboxDir}`);
     say(`  PostgreSQL     ${db.host}${db.pathname}`);
