@@ -35,44 +35,50 @@ export interface EnrollmentSync {
 
 export function journalActivities(db: Db) {
   return {
+    // Each write is idempotent on its own (the row by its key, the rest set to values fixed by
+    // the request's workflow time), so one batched transaction does: no interactive
+    // round trips that would hold a pooled connection while the worker is busy.
     async recordStageChange(req: StageChangeRequest): Promise<void> {
       const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
       const at = req.at ? new Date(req.at) : new Date();
-      await db.$transaction(async (tx) => {
-        const existing = await tx.stageChange.findUnique({ where: { idempotencyKey }, select: { id: true } });
-        if (existing) return;
-        await tx.stageChange.create({
-          data: {
-            idempotencyKey,
-            leadId: req.leadId,
-            campaignId: req.campaignId,
-            workflowId: req.workflowId,
-            fromStage: req.from,
-            toStage: req.to,
-            reason: req.reason,
-            actor: req.actor ?? 'journey',
-            occurredAt: at,
-          },
-        });
+      await db.$transaction([
+        db.stageChange.createMany({
+          data: [
+            {
+              idempotencyKey,
+              leadId: req.leadId,
+              campaignId: req.campaignId,
+              workflowId: req.workflowId,
+              fromStage: req.from,
+              toStage: req.to,
+              reason: req.reason,
+              actor: req.actor ?? 'journey',
+              occurredAt: at,
+            },
+          ],
+          skipDuplicates: true,
+        }),
         // Entering a stage clears the stall: the lead is moving again.
-        await tx.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stage: req.to, stageEnteredAt: at, stalled: false } });
-        await tx.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: at } });
-        await tx.lead.update({ where: { id: req.leadId }, data: { stage: req.to } });
-      });
+        db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stage: req.to, stageEnteredAt: at, stalled: false } }),
+        db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: at } }),
+        db.lead.update({ where: { id: req.leadId }, data: { stage: req.to } }),
+      ]);
     },
 
     async recordFlag(req: FlagRequest): Promise<void> {
       const idempotencyKey = `${req.workflowId}#${req.stepKey}#${req.kind}`;
       const at = req.at ? new Date(req.at) : new Date();
-      await db.$transaction(async (tx) => {
-        const existing = await tx.leadFlag.findUnique({ where: { idempotencyKey }, select: { id: true } });
-        if (existing) return;
-        await tx.leadFlag.create({
-          data: { idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, workflowId: req.workflowId, kind: req.kind, stage: req.stage, reason: req.reason, createdAt: at },
-        });
-        if (req.kind === 'stalled') await tx.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } });
-        if (req.kind === 'dormant') await tx.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } });
+      const flag = db.leadFlag.createMany({
+        data: [{ idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, workflowId: req.workflowId, kind: req.kind, stage: req.stage, reason: req.reason, createdAt: at }],
+        skipDuplicates: true,
       });
+      if (req.kind === 'stalled') {
+        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } })]);
+      } else if (req.kind === 'dormant') {
+        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } })]);
+      } else {
+        await flag;
+      }
     },
 
     /** Score, stall and last engagement as the journey sees them, for lists and the funnel. */

@@ -67,7 +67,7 @@ const envSchema = z.object({
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),
   // Journeys a worker keeps in memory; beyond this Temporal evicts the least recently used and
   // replays it from history on its next event, so sleeping journeys cost the worker nothing.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1_000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   NURTURE_TEMPLATES_DIR: z.string().min(1).default('templates'),
   NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
 });
