@@ -1,9 +1,11 @@
 // The `nurture` command as a marketer runs it: real processes, real files.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { startSmtpInbox } from '../infra/smtp-inbox.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -76,5 +78,25 @@ describe('nurture templates', () => {
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(html).not.toContain('<script>x');
     expect(fs.readFileSync(path.join(out, 'welcome.txt'), 'utf8')).toContain('<script>x</script>');
+  });
+
+  it('sends a test copy through SMTP_URL, visibly marked', async () => {
+    const inbox = await startSmtpInbox({ port: 0 });
+    try {
+      // Async spawn: the inbox in this process must keep answering while the CLI sends.
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/nurture.mjs'), 'templates', 'send-test', 'welcome', '--to', 'marketer@example.com', '--lead', '{"firstName":"Mia"}'], {
+        cwd: ROOT,
+        env: { ...process.env, SMTP_URL: inbox.url },
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code, out).toBe(0);
+      const mail = await simpleParser((await inbox.waitFor((m) => m.to.includes('marketer@example.com'))).raw);
+      expect(mail.subject).toMatch(/^\[TEST\] .*Mia/);
+      expect(mail.html).toContain('Mia');
+    } finally {
+      await inbox.close();
+    }
   });
 });
