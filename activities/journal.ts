@@ -90,6 +90,14 @@ export function journalActivities(db: Db) {
       if (!req.stalled) await db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: new Date() } });
     },
 
+    /** A new run of a re-enrollable journey: its enrollment row is active again. */
+    async recordJourneyStart(req: { workflowId: string; campaignVersion: string }): Promise<void> {
+      await db.enrollment.updateMany({
+        where: { workflowId: req.workflowId, status: { not: 'active' } },
+        data: { status: 'active', campaignVersion: req.campaignVersion, endedAt: null, stalled: false, score: 0, stage: null },
+      });
+    },
+
     async recordJourneyEnd(req: { workflowId: string; status: 'completed' | 'exited' | 'dormant'; reason: string; at?: string }): Promise<void> {
       await db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() } });
     },

@@ -58,10 +58,20 @@ stages:
       - send: ${second}
 `;
 
+const AGAIN = `
+id: t-again
+name: Again (test)
+allowReenrollment: true
+stages:
+  awareness:
+    steps:
+      - send: welcome
+`;
+
 let stack: TestStack;
 let dir: string;
 beforeAll(async () => {
-  dir = campaignsDir({ advance: ADVANCE, versioned: versioned('faq') });
+  dir = campaignsDir({ advance: ADVANCE, versioned: versioned('faq'), again: AGAIN });
   stack = await startStack({ NURTURE_CAMPAIGNS_DIR: dir });
 });
 afterAll(async () => {
@@ -139,5 +149,22 @@ describe('journey engine on the real stack', () => {
     await engage(stack, second.workflowId, 'click');
     await expect.poll(() => sentTemplates(stack, first.workflowId), { timeout: 15_000 }).toEqual(['welcome', 'faq']);
     await expect.poll(() => sentTemplates(stack, second.workflowId), { timeout: 15_000 }).toEqual(['welcome', 'tutorial']);
+  });
+
+  it('re-enrolls a lead whose journey ended only where the campaign allows it', async () => {
+    const first = await enroll(stack, 't-again');
+    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, { timeout: 15_000 }).toBe('completed');
+    const again = await enroll(stack, 't-again', { email: first.email });
+    expect(again.workflowId).toBe(first.workflowId);
+    await expect.poll(() => stack.inbox.to(first.email).length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, { timeout: 15_000 }).toBe('completed');
+    expect(await stack.db.sentMessage.count({ where: { workflowId: first.workflowId, status: 'sent' } })).toBe(2);
+
+    // t-advance does not allow it: an ended journey stays ended.
+    const once = await enroll(stack, 't-advance');
+    await engage(stack, once.workflowId, 'unsubscribe');
+    await stack.temporal.workflow.getHandle(once.workflowId).result();
+    const res = await stack.post('/webhooks/signup', { email: once.email, campaign: 't-advance' });
+    expect(res.body.enrolled).toBe(false);
   });
 });

@@ -26,6 +26,8 @@ interface LeadRow {
   timezone: string | null;
   properties: Record<string, string | number | boolean> | null;
   inserted: boolean;
+  /** The address's global suppression, if any: read in the same statement. */
+  suppression_reason: string | null;
 }
 
 /**
@@ -50,7 +52,8 @@ export async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
       properties = leads.properties || EXCLUDED.properties,
       consent    = COALESCE(EXCLUDED.consent, leads.consent),
       updated_at = now() AT TIME ZONE 'UTC'
-    RETURNING id::text AS id, email, first_name, last_name, company, timezone, properties, (xmax = 0) AS inserted`;
+    RETURNING id::text AS id, email, first_name, last_name, company, timezone, properties, (xmax = 0) AS inserted,
+              (SELECT reason FROM suppressions WHERE suppressions.email = leads.email) AS suppression_reason`;
   const row = rows[0];
   if (!row) throw new Error('lead upsert returned no row');
   return row;
@@ -90,10 +93,11 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
       }
 
       const lead = await upsertLead(db, s);
-      if (s.consent?.given === true) {
+      let suppression = lead.suppression_reason === null ? null : { reason: lead.suppression_reason };
+      if (suppression && s.consent?.given === true && CONSENT_LIFTS.includes(suppression.reason)) {
         await db.suppression.deleteMany({ where: { email: lead.email, reason: { in: CONSENT_LIFTS } } });
+        suppression = null;
       }
-      const suppression = await db.suppression.findUnique({ where: { email: lead.email } });
       const workflowId = journeyWorkflowId(campaignId, lead.id);
 
       let enrolled = false;
@@ -110,14 +114,6 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
           historyLimit: config.JOURNEY_HISTORY_LIMIT,
         });
         enrolled = result.enrolled;
-        // A campaign that allows re-enrollment started a new run on an ended journey: its row
-        // is active again, on the version this run enrolled with (a no-op for running ones).
-        if (enrolled) {
-          await db.enrollment.updateMany({
-            where: { workflowId, status: { not: 'active' } },
-            data: { status: 'active', campaignVersion: campaign.version, endedAt: null, stalled: false, score: 0, stage: null },
-          });
-        }
       }
 
       if (s.eventId) {

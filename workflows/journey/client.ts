@@ -35,7 +35,7 @@ export async function enrollLead(
       taskQueue: opts.taskQueue,
       args: [input],
       signal: signupSignal,
-      signalArgs: [{ lead: opts.lead }],
+      signalArgs: [{ lead: opts.lead, campaign, campaignVersion: opts.campaign.version }],
       workflowIdReusePolicy: campaign.allowReenrollment ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: CampaignIdKey, value: campaign.id },

@@ -36,7 +36,16 @@ export interface EngagementSignal {
   data?: Record<string, unknown>;
 }
 
-export const signupSignal = defineSignal<[{ lead: LeadSnapshot }]>('signup');
+/**
+ * A signup that reached this journey. It carries the campaign as it is now, so that a lead
+ * signing up again just as a re-enrollable journey ends starts over on the current version.
+ */
+export interface SignupSignal {
+  lead: LeadSnapshot;
+  campaign?: Campaign;
+  campaignVersion?: string;
+}
+export const signupSignal = defineSignal<[SignupSignal]>('signup');
 export const engagementSignal = defineSignal<[EngagementSignal]>('engagement');
 
 /** A person moves the lead to another stage by hand (the dashboard); recorded with who did it. */

@@ -16,7 +16,7 @@ import { runJourney } from '../../core/journey/interpreter.ts';
 import { describeJourney } from '../../core/journey/query.ts';
 import { moveLead, newJourneyState, receiveEvent } from '../../core/journey/state.ts';
 import { FunnelStageKey, StalledKey } from './search-attributes.ts';
-import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput } from './types.ts';
+import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput, type SignupSignal } from './types.ts';
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
 
@@ -48,8 +48,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const dirty = () =>
     state.score !== synced.score || state.stalled !== synced.stalled || state.lastEngagementAt !== synced.lastEngagementAt;
 
-  setHandler(signupSignal, () => {
-    // A repeated signup reaches the running journey and changes nothing.
+  // A repeated signup reaches the running journey and changes nothing, unless the journey
+  // has ended and the campaign allows re-enrollment: then it starts over (see the end).
+  let signupAfterEnd: SignupSignal | null = null;
+  setHandler(signupSignal, (signup) => {
+    if (state.ended !== null && campaign.allowReenrollment) signupAfterEnd = signup;
   });
   setHandler(engagementSignal, (e) => {
     receiveEvent(state, campaign, { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data }, Date.now());
@@ -123,6 +126,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
   };
 
+  if (campaign.allowReenrollment && input.state === undefined) {
+    // A re-enrollment reuses the enrollment row: mark it active again for this run.
+    await activities.recordJourneyStart({ workflowId, campaignVersion: input.campaignVersion });
+  }
   const result = await runJourney(campaign, state, effects);
   if (result.kind === 'continueAsNew') {
     const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
@@ -130,5 +137,18 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   }
   if (dirty()) await sync();
   await activities.recordJourneyEnd({ workflowId, status: result.kind, reason: result.reason, at: new Date().toISOString() });
+  // A signup that arrived while this run was ending (signal-with-start then signals instead of
+  // starting a new run) would otherwise be lost: start over as a new enrollment.
+  const again = signupAfterEnd as SignupSignal | null;
+  if (again !== null) {
+    const { historyLimit } = input;
+    return makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({
+      version: 1,
+      lead: again.lead,
+      campaign: again.campaign ?? campaign,
+      campaignVersion: again.campaignVersion ?? input.campaignVersion,
+      ...(historyLimit !== undefined ? { historyLimit } : {}),
+    });
+  }
   return result;
 }
