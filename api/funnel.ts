@@ -10,7 +10,8 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { buildFunnel, type CurrentStats, type FunnelReport, type PathCount, type StageStats } from '../core/funnel.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
-import { BadParams, campaignId as campaignIdSchema, parseOrThrow, periodSchema, resolvePeriod, type Period } from './dashboard/params.ts';
+import { campaignIdSchema } from '../core/rules/schemas.ts';
+import { BadParams, parseOrThrow, periodSchema, resolvePeriod, type Period } from './dashboard/params.ts';
 
 /** A bigint bit per stage in one query; campaigns have a handful. */
 const MAX_STAGES = 62;

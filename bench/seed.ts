@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { CAMPAIGN_ID_MESSAGE, isCampaignId } from '../core/rules/campaign-id.ts';
 import { migrate } from '../infra/db.ts';
 
 // The example campaign's funnel: per stage, its templates, the usual time spent there
@@ -182,7 +183,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   });
   const leads = Number(values.leads);
   if (!Number.isInteger(leads) || leads < 1) throw new Error('--leads: must be a positive whole number');
-  if (!/^[a-z0-9][a-z0-9_-]*$/i.test(values.campaign!)) throw new Error('--campaign: must be a campaign id');
+  if (!isCampaignId(values.campaign!)) throw new Error(`--campaign: ${CAMPAIGN_ID_MESSAGE}`);
   console.log(`migrating ${values.url}`);
   await migrate(values.url!);
   await seed({ url: values.url!, leads, campaign: values.campaign!, days: Number(values.days), log: (l) => console.log(l) });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { emailSchema } from '../core/rules/schemas.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { formatProblems, lintTemplates, loadCatalog, sampleRenderContext, type Problem } from '../email/index.ts';
 import { createMailer } from '../infra/mailer.ts';
@@ -13,7 +14,7 @@ import { jsonOption } from './options.ts';
 const leadSchema = z
   .object({
     id: z.string().optional(),
-    email: z.email().optional(),
+    email: emailSchema.optional(),
     firstName: z.string().optional(),
     lastName: z.string().optional(),
     company: z.string().optional(),
@@ -81,7 +82,7 @@ export function registerTemplateCommands(program: Command): void {
     .option('--lead <json>', 'lead fields as JSON, or a JSON file')
     .action(async (id: string, opts: { to: string; lead?: string }) => {
       const config = loadConfig();
-      const to = z.email().safeParse(opts.to);
+      const to = emailSchema.safeParse(opts.to);
       if (!to.success) throw new CliError(`--to: "${opts.to}" is not an email address`);
       const catalog = loadCatalog(config.templatesDir);
       if (!catalog.has(id)) throw new CliError(`no template "${id}"; known: ${catalog.ids().join(', ')}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeIssues } from './lead.ts';
+import { describeIssues } from './rules/schemas.ts';
 import { engagementEventSchema, eventBatchSchema, isBatch, jsonDataProblem, suppressionFor } from './events.ts';
 
 const leadId = '3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';

@@ -1,21 +1,9 @@
 // Engagement events at the edge: the body of POST /webhooks/events, validated and
 // normalised, and what an event means for global suppression.
 import { z } from 'zod';
-import { emailSchema, text, textProblem } from './lead.ts';
+import { emailSchema, eventTypeSchema, text } from './rules/schemas.ts';
+import { textProblem } from './rules/text.ts';
 
-/** Types every campaign understands; campaigns may declare more (any lower-case slug). */
-export const KNOWN_EVENT_TYPES = [
-  'open',
-  'click',
-  'reply',
-  'purchase',
-  'demo_requested',
-  'pricing_viewed',
-  'unsubscribe',
-  'bounce',
-  'complaint',
-] as const;
-export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_EVENT_DATA_BYTES = 16 * 1024;
 export const MAX_EVENT_DATA_DEPTH = 8;
@@ -59,10 +47,7 @@ const dataSchema = z
 export const engagementEventSchema = z
   .object(
     {
-      type: z
-        .string({ error: 'is required' })
-        .max(64, 'must be at most 64 characters')
-        .regex(EVENT_TYPE_PATTERN, `must be one of ${KNOWN_EVENT_TYPES.join(', ')} or a custom type (lower-case slug such as trial_started)`),
+      type: eventTypeSchema,
       email: emailSchema.optional(),
       leadId: z.string({ error: 'must be a string' }).regex(UUID, 'must be a lead id (UUID)').transform((s) => s.toLowerCase()).optional(),
       eventId: text(200).min(1, 'must not be empty'),

@@ -2,7 +2,7 @@
 // nearly valid, junk, NUL bytes, deep nesting, huge numbers) must never produce a 5xx.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_EVENT_TYPES } from '../core/events.ts';
+import { KNOWN_EVENT_TYPES } from '../core/rules/event-type.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { apiTestEnv } from './support/api.ts';
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../infra/db.ts';
-import { campaignIdSchema, describeIssues, text } from '../../core/lead.ts';
+import { campaignIdSchema, describeIssues, text } from '../../core/rules/schemas.ts';
 import { sendError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 

@@ -10,11 +10,12 @@ import { z } from 'zod';
 import { salesActivities } from '../../activities/sales.ts';
 import { createMailer, type Mailer } from '../../infra/mailer.ts';
 import { moveStage } from './journey.ts';
-import { campaignId, parseOrThrow } from './params.ts';
+import { campaignIdSchema } from '../../core/rules/schemas.ts';
+import { parseOrThrow } from './params.ts';
 import { actorOf, sameOrigin } from './session.ts';
 import { redirectWithFlash, wantsJson, type DashboardContext } from './view.ts';
 
-const target = z.object({ leadId: z.guid({ error: 'must be a lead id' }), campaign: campaignId });
+const target = z.object({ leadId: z.guid({ error: 'must be a lead id' }), campaign: campaignIdSchema });
 const back = z
   .string()
   .regex(/^\/dashboard(\/|$|\?)/, 'must be a dashboard path')

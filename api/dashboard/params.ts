@@ -1,6 +1,7 @@
 // Query parameters shared by the dashboard pages, the JSON API and the CLI report: campaign
 // id and period, validated with zod so a bad value is a 400 naming the field.
 import { z } from 'zod';
+import { campaignIdSchema } from '../../core/rules/schemas.ts';
 
 export const DEFAULT_PERIOD_DAYS = 90;
 const DAY_MS = 86_400_000;
@@ -11,13 +12,11 @@ const instant = z
   .trim()
   .refine((v) => (dateOnly.test(v) || /^\d{4}-\d{2}-\d{2}T/.test(v)) && !Number.isNaN(Date.parse(v)), 'must be a date like 2025-01-31 or an ISO time');
 
-export const campaignId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be a campaign id');
-
 // An emptied form field arrives as `from=`: the same as not given.
 const blankIsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 export const periodSchema = z.object({
-  campaign: blankIsAbsent(campaignId),
+  campaign: blankIsAbsent(campaignIdSchema),
   from: blankIsAbsent(instant),
   to: blankIsAbsent(instant),
 });

@@ -7,13 +7,14 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { campaignSelect, listCampaigns } from './campaignList.ts';
 import { html, leadName, n, qs, when, type Html } from './html.ts';
 import { nextStage, queryStatus, stallPlan } from './journey.ts';
-import { campaignId, parseOrThrow } from './params.ts';
+import { campaignIdSchema } from '../../core/rules/schemas.ts';
+import { parseOrThrow } from './params.ts';
 import { flash, view, type DashboardContext } from './view.ts';
 
 export const STALLED_PAGE_SIZE = 100;
 
 const querySchema = z.object({
-  campaign: campaignId.optional().or(z.literal('').transform(() => undefined)),
+  campaign: campaignIdSchema.optional().or(z.literal('').transform(() => undefined)),
   stage: z.string().max(100).optional().or(z.literal('').transform(() => undefined)),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   live: z.enum(['0', '1']).optional(),

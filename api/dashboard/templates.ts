@@ -2,6 +2,7 @@
 // HTML and text side by side, with its lint problems shown where the preview would be.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { emailSchema } from '../../core/rules/schemas.ts';
 import { SAMPLE_LEAD, sampleRenderContext, type RenderedEmail } from '../../email/index.ts';
 import type { Config } from '../../config/index.ts';
 import { problemLine, templateState, type TemplateEntry, type TemplateState } from './catalog.ts';
@@ -12,7 +13,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const leadSchema = z
   .object({
     id: z.string().optional(),
-    email: z.email('must be an email address'),
+    email: emailSchema,
     firstName: z.string().optional(),
     lastName: z.string().optional(),
     company: z.string().optional(),

@@ -2,7 +2,7 @@
 // answered per event. Each event is recorded and signalled as a unit (see engagement.ts).
 import type { FastifyInstance } from 'fastify';
 import { engagementEventSchema, eventBatchSchema, isBatch, suppressionFor, type EngagementEventInput } from '../../core/events.ts';
-import { describeIssues } from '../../core/lead.ts';
+import { describeIssues } from '../../core/rules/schemas.ts';
 import { recordEngagement } from '../engagement.ts';
 import { RETRY_AFTER_SECONDS, isRetryable, sendError, unavailableBody } from '../errors.ts';
 import type { RouteDeps } from '../server.ts';

@@ -2,7 +2,8 @@
 // The answer is sent only once the lead is in PostgreSQL and Temporal accepted the journey.
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { describeIssues, signupSchema, type Signup } from '../../core/lead.ts';
+import { signupSchema, type Signup } from '../../core/lead.ts';
+import { describeIssues } from '../../core/rules/schemas.ts';
 import { journeyWorkflowId, type LeadSnapshot } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
 import { sendError } from '../errors.ts';

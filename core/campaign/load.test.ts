@@ -143,7 +143,7 @@ stages:
     const byPath = Object.fromEntries(errorsOf(text).map((e) => [e.path, `${e.line} ${e.message}`]));
     expect(byPath).toEqual({
       id: '1 is required',
-      timezone: '2 must be an IANA time zone like Europe/Paris',
+      timezone: '2 must be an IANA time zone such as Europe/Paris',
       'sendWindow.days[1]': '4 must be one of mon, tue, wed, thu, fri, sat, sun',
       'sendWindow.hours': '5 from must be before to',
       'stages.a.stall.after': '11 must be a duration like 3d',

@@ -2,61 +2,12 @@
 // already in milliseconds) so it can travel as Temporal workflow input and be interpreted
 // without re-parsing; journey code imports only the types from here, never zod itself.
 import { z } from 'zod';
+import { campaignIdSchema, emailSchema, eventTypeSchema, timeZoneSchema } from '../rules/schemas.ts';
 import { parseDuration } from './duration.ts';
 import { findStepPath, walkSteps, type StepPath } from './steps.ts';
-import { isValidTimeZone } from './timezone.ts';
-
-export { parseDuration, formatDuration, DurationError } from './duration.ts';
-export { isValidTimeZone } from './timezone.ts';
-export { findStepPath, walkSteps } from './steps.ts';
-
-export type Scalar = string | number | boolean;
-/** Event data must match every key: equal to the value, or one of the values in a list. */
-export type Filter = Record<string, Scalar | Scalar[]>;
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-export type SalesTarget = { webhook?: string; email?: string };
-
-export type ScoreTest = { gte?: number; gt?: number; lte?: number; lt?: number; eq?: number };
-export type PropertyTest = { name: string; equals?: Scalar; in?: Scalar[]; exists?: boolean };
-/** Every test given must hold. */
-export type Condition = { score?: ScoreTest; property?: PropertyTest };
-
-type StepBase = { id?: string };
-/** `anytime`: goes out at once, outside the send window (a welcome the lead is waiting for). */
-export type SendStep = StepBase & { kind: 'send'; send: string; anytime?: boolean };
-export type WaitStep = StepBase & { kind: 'wait'; wait: number };
-/** `within: null` waits for engagement with no timeout (the stall rule still applies). */
-export type WaitForStep = StepBase & {
-  kind: 'waitFor';
-  waitFor: string[];
-  where?: Filter;
-  within: number | null;
-  then: Step[];
-  otherwise: Step[];
-};
-export type GotoStep = StepBase & { kind: 'goto'; goto: string };
-export type IfStep = StepBase & { kind: 'if'; if: Condition; then: Step[]; else: Step[] };
-export type DiscountStep = StepBase & { kind: 'discount'; discount: { percent: number; validFor: number } };
-export type NotifySalesStep = StepBase & { kind: 'notifySales'; notifySales: SalesTarget & { reason?: string } };
-export type FlagStep = StepBase & { kind: 'flag'; flag: string };
-export type ExitStep = StepBase & { kind: 'exit'; exit: string };
-export type Step =
-  | SendStep
-  | WaitStep
-  | WaitForStep
-  | GotoStep
-  | IfStep
-  | DiscountStep
-  | NotifySalesStep
-  | FlagStep
-  | ExitStep;
-export type StepKind = Step['kind'];
-
-export const STEP_KINDS = ['send', 'wait', 'waitFor', 'goto', 'if', 'discount', 'notifySales', 'flag', 'exit'] as const;
-export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+import { STEP_KINDS, WEEKDAYS, type Step, type Weekday } from './types.ts';
 
 const NAME = /^[a-z][a-z0-9_-]*$/i;
-
 
 // Every duration in the file goes through here so the message is the same everywhere.
 const duration = z.string({ error: 'must be a duration like 3d' }).transform((text, ctx) => {
@@ -72,9 +23,8 @@ const duration = z.string({ error: 'must be a duration like 3d' }).transform((te
 
 const stageName = z.string().regex(NAME, 'must be a stage name: a letter, then letters, digits, - or _');
 const stepId = z.string().regex(NAME, 'must be a step id: a letter, then letters, digits, - or _');
-const eventType = z.string().regex(/^[a-z][a-z0-9_.-]*$/i, 'must be an event type like click or pricing_viewed');
 const eventTypes = z
-  .union([eventType, z.array(eventType).min(1)], { error: 'must be an event type or a list of them' })
+  .union([eventTypeSchema, z.array(eventTypeSchema).min(1)], { error: 'must be an event type or a list of them' })
   .transform((v) => (Array.isArray(v) ? v : [v]));
 const templateId = z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/i, 'must be a template id like welcome or case-study');
 const reason = z.string().min(1, 'must say why');
@@ -89,7 +39,7 @@ const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL'
 const salesTarget = z
   .object({
     webhook: webhookUrl.optional(),
-    email: z.email('must be an email address').optional(),
+    email: emailSchema.optional(),
   })
   .strict()
   .refine((t) => t.webhook !== undefined || t.email !== undefined, 'needs a webhook URL or an email address');
@@ -141,7 +91,7 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
           kind: z.literal('notifySales'),
           id,
           notifySales: z
-            .object({ webhook: webhookUrl.optional(), email: z.email('must be an email address').optional(), reason: reason.optional() })
+            .object({ webhook: webhookUrl.optional(), email: emailSchema.optional(), reason: reason.optional() })
             .strict()
             .refine((t) => t.webhook !== undefined || t.email !== undefined, 'needs a webhook URL or an email address'),
         })
@@ -213,17 +163,17 @@ const DEFAULT_EXITS = [
 
 export const campaignSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be a campaign id: letters, digits, - or _'),
+    id: campaignIdSchema,
     name: z.string().min(1),
     description: z.string().optional(),
-    timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/Paris').default('UTC'),
+    timezone: timeZoneSchema.default('UTC'),
     stages: z.record(stageName, stage),
     goals: z.array(goal).default([]),
     exitOn: z.array(exitRule).default(DEFAULT_EXITS),
-    engagement: z.array(eventType).default(['open', 'click', 'reply']),
+    engagement: z.array(eventTypeSchema).default(['open', 'click', 'reply']),
     scoring: z
       .object({
-        points: z.record(eventType, z.number()).default({}),
+        points: z.record(eventTypeSchema, z.number()).default({}),
         qualification: z
           .object({ threshold: z.number().positive(), stage: stageName.optional(), notify: salesTarget.optional() })
           .strict()

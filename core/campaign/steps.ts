@@ -1,6 +1,6 @@
 // Walking the step tree of a stage. Pure, so the journey interpreter can use it inside the
 // Temporal workflow sandbox without pulling zod into the bundle.
-import type { Step } from './schema.ts';
+import type { Step } from './types.ts';
 
 /** A position inside a stage's step tree: [2, 'then', 0] is steps[2].then[0]. */
 export type StepPath = Array<string | number>;

@@ -1,6 +1,7 @@
 // Where a journey is inside its campaign: a cursor is a stage's step list ('steps' or the
 // stall rule's 'reengage') plus a path like [2, 'then', 0] into nested branches.
-import type { Campaign, Step } from '../campaign/schema.ts';
+import type { Campaign } from '../campaign/schema.ts';
+import type { Step } from '../campaign/types.ts';
 import type { Cursor } from './state.ts';
 
 /** The step a cursor points at, or undefined at the end of its block. */

@@ -10,7 +10,8 @@
 //   restarts.
 // - Falling off the end of a stage's steps moves the lead to the next stage; the end of the
 //   last stage completes the journey. A stage that should hold a lead ends with a waitFor.
-import type { Campaign, Step } from '../campaign/schema.ts';
+import type { Campaign } from '../campaign/schema.ts';
+import type { Step } from '../campaign/types.ts';
 import { formatDuration } from '../campaign/duration.ts';
 import { findStepPath, type StepPath } from '../campaign/steps.ts';
 import { locationOf, stepAtCursor } from './cursor.ts';

@@ -1,6 +1,7 @@
 // What a Temporal query (and the dashboard) shows about one lead's journey. Read-only, pure,
 // and in the marketer's words, so the workflow's query handler is a one-liner.
-import type { Campaign, Step } from '../campaign/schema.ts';
+import type { Campaign } from '../campaign/schema.ts';
+import type { Step } from '../campaign/types.ts';
 import { formatDuration } from '../campaign/duration.ts';
 import { stepAtCursor } from './cursor.ts';
 import { nextStallCheck, type HistoryKind, type JourneyState, type WaitState } from './state.ts';

@@ -1,8 +1,9 @@
 // Send windows are wall-clock rules ("weekdays 9 to 5") in the lead's own time zone. Computed
 // with Intl.DateTimeFormat, which is deterministic and available in the Temporal workflow
 // sandbox, so no time zone library is bundled into workflows.
-import type { SendWindow, Weekday } from '../campaign/schema.ts';
-import { isValidTimeZone } from '../campaign/timezone.ts';
+import type { SendWindow } from '../campaign/schema.ts';
+import type { Weekday } from '../campaign/types.ts';
+import { isValidTimeZone } from '../rules/time-zone.ts';
 
 const DAY_MS = 86_400_000;
 const WEEKDAY_BY_UTC_DAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

@@ -1,7 +1,8 @@
 // The whole position of one lead's journey, as plain JSON. It is what crosses Temporal's
 // continue-as-new boundary and what a query reads, so everything needed to resume exactly
 // (cursor, wait deadlines, step sequence) lives here and nowhere else.
-import type { Campaign, Condition, Filter } from '../campaign/schema.ts';
+import type { Campaign } from '../campaign/schema.ts';
+import type { Condition, Filter } from '../campaign/types.ts';
 import { findStepPath, type StepPath } from '../campaign/steps.ts';
 import type { IssuedDiscount, JourneyEndKind } from './effects.ts';
 
