@@ -4,9 +4,9 @@
 import crypto from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'nurture-signature';
-export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
-export type SignatureFailure = 'missing' | 'malformed' | 'expired' | 'mismatch';
+type SignatureFailure = 'missing' | 'malformed' | 'expired' | 'mismatch';
 export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reason: SignatureFailure };
 
 export interface ParsedSignature {

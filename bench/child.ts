@@ -18,7 +18,7 @@ export interface ProcMemory {
 }
 
 /** VmRSS and VmHWM of a process, from /proc/<pid>/status (Linux). */
-export function readProcMemory(pid: number): ProcMemory {
+function readProcMemory(pid: number): ProcMemory {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);

@@ -3,7 +3,6 @@
 // also counts PostgreSQL and anything else running: on a shared machine that matters).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -74,4 +73,3 @@ export function startCpuMeter(workerPid: number, temporalPids: number[]): () => 
   };
 }
 
-export const cpuCount = () => os.cpus().length;

@@ -15,7 +15,7 @@ export interface MemoryRound {
   asleep: MemoryReading;
 }
 
-export interface Failures {
+interface Failures {
   byType: Record<string, number>;
   first?: string;
 }

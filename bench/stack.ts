@@ -25,7 +25,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const BENCH_CAMPAIGN_ID = 'bench';
 /** One email, then a sleep far longer than the run: every journey ends up asleep. */
-export const BENCH_CAMPAIGN_YAML = `# Written by bench/run.ts: one welcome email, then the journey sleeps.
+const BENCH_CAMPAIGN_YAML = `# Written by bench/run.ts: one welcome email, then the journey sleeps.
 id: ${BENCH_CAMPAIGN_ID}
 name: Benchmark
 description: One welcome email, then a 30-day wait.

@@ -1,5 +1,5 @@
 // `nurture report funnel --campaign <id> [--from] [--to] [--json]`: the dashboard's funnel
-// in the terminal. Same loader and the same math (api/funnel.ts, core/funnel.ts).
+// in the terminal. Same loader and the same math as the dashboard (reports/funnel.ts, core/funnel.ts).
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { formatRate, formatSeconds, type FunnelReport } from '../core/funnel.ts';

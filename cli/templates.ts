@@ -12,12 +12,12 @@ import { CliError } from './errors.ts';
 import { jsonOption } from './options.ts';
 
 /** `--lead` takes inline JSON or the path of a JSON file. */
-export function parseLeadOption(value: string | undefined): SampleLead | undefined {
+function parseLeadOption(value: string | undefined): SampleLead | undefined {
   return jsonOption('--lead', value, sampleLeadSchema);
 }
 
 /** Lints templates and the campaigns' references to them; the worker runs the same check. */
-export function lintAll(config: Config): Problem[] {
+function lintAll(config: Config): Problem[] {
   return lintTemplates(config.templatesDir, { campaignRefs: new CampaignRegistry(config.campaignsDir).templateRefs() });
 }
 

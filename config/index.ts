@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
-export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
-export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
+const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
+const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
+const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z

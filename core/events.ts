@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { emailSchema, eventTypeSchema, leadIdSchema, text } from './rules/schemas.ts';
 import { textProblem } from './rules/text.ts';
 
-export const MAX_BATCH_EVENTS = 500;
-export const MAX_EVENT_DATA_BYTES = 16 * 1024;
-export const MAX_EVENT_DATA_DEPTH = 8;
+const MAX_BATCH_EVENTS = 500;
+const MAX_EVENT_DATA_BYTES = 16 * 1024;
+const MAX_EVENT_DATA_DEPTH = 8;
 const EARLIEST_OCCURRED_AT = Date.UTC(1970, 0, 1);
 /** Senders' clocks drift; an event "from the future" beyond this is a bug on their side. */
 const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;

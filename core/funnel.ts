@@ -43,7 +43,7 @@ export interface FunnelInput {
   current: CurrentStats[];
 }
 
-export interface FunnelStage {
+interface FunnelStage {
   stage: string;
   /** False for a stage found in the history but not in the campaign file (renamed or removed). */
   declared: boolean;

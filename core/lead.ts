@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { campaignIdSchema, emailSchema, text, timeZoneSchema } from './rules/schemas.ts';
 
-export type LeadPropertyValue = string | number | boolean;
+type LeadPropertyValue = string | number | boolean;
 
 /** The lead as a journey knows it: its workflow input, and what templates are rendered for. */
 export interface LeadSnapshot {
@@ -16,9 +16,30 @@ export interface LeadSnapshot {
   properties: Record<string, LeadPropertyValue>;
 }
 
+/** A lead as stored (columns may be null) in the shape a journey and a template see. */
+export function leadSnapshotOf(row: {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  timezone: string | null;
+  properties: unknown;
+}): LeadSnapshot {
+  return {
+    id: row.id,
+    email: row.email,
+    ...(row.firstName !== null ? { firstName: row.firstName } : {}),
+    ...(row.lastName !== null ? { lastName: row.lastName } : {}),
+    ...(row.company !== null ? { company: row.company } : {}),
+    ...(row.timezone !== null ? { timezone: row.timezone } : {}),
+    properties: (row.properties ?? {}) as LeadSnapshot['properties'],
+  };
+}
+
 const name = text(200).trim().min(1, 'must not be empty');
 
-export const consentSchema = z.object(
+const consentSchema = z.object(
   {
     given: z.boolean({ error: 'must be true or false' }),
     at: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),

@@ -227,7 +227,7 @@ export function analyzeFragment(
 }
 
 /** Literal links must be https or a path under the public URL (resolved at render time). */
-export function isAllowedLiteralUrl(url: string): boolean {
+function isAllowedLiteralUrl(url: string): boolean {
   return /^https:\/\/[^/\s]/i.test(url) || (url.startsWith('/') && !url.startsWith('//'));
 }
 

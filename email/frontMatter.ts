@@ -6,11 +6,10 @@ import { z } from 'zod';
 import type { Problem } from './problem.ts';
 import { LEAD_FIELDS } from './types.ts';
 
-export const CONTENT_KINDS = [
+const CONTENT_KINDS = [
   'welcome', 'faq', 'tutorial', 'testimonial', 'case-study', 'discount', 'onboarding',
   'referral', 'review', 're-engagement', 'offer', 'other',
 ] as const;
-export type ContentKind = (typeof CONTENT_KINDS)[number];
 
 // Names end up as Handlebars path segments (`lead.properties.plan`), so keep them plain.
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain name (letters, digits, _)');
@@ -41,7 +40,6 @@ export type EmailFrontMatter = z.infer<typeof emailFrontMatterSchema>;
 
 /** Partials may declare the hash parameters they take: `{{> button url=... label=...}}`. */
 export const partialFrontMatterSchema = z.strictObject({ params: z.array(identifier).default([]) });
-export type PartialFrontMatter = z.infer<typeof partialFrontMatterSchema>;
 
 export interface SplitTemplate {
   /** The YAML text, or null when the file has no front matter. */
@@ -66,7 +64,7 @@ export function splitFrontMatter(source: string): SplitTemplate | { error: strin
   };
 }
 
-export interface ParsedFrontMatter<T> {
+interface ParsedFrontMatter<T> {
   data: T;
   body: string;
   bodyLine: number;

@@ -6,7 +6,7 @@ import { analyzeFragment, didYouMean, emptyUsage, type Usage } from './analyze.t
 import { sortProblems, type Problem } from './problem.ts';
 import { readTemplateSet, type TemplateSet, type TemplateSource } from './sources.ts';
 
-export interface CampaignTemplateRef {
+interface CampaignTemplateRef {
   /** The campaign file and line that names the template. */
   file: string;
   line: number;

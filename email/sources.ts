@@ -8,7 +8,7 @@ import {
 } from './frontMatter.ts';
 import type { Problem } from './problem.ts';
 
-export type TemplateKind = 'email' | 'layout' | 'partial';
+type TemplateKind = 'email' | 'layout' | 'partial';
 
 /** A piece of Handlebars source and the file line its first line sits on. */
 export interface Fragment {

@@ -1,18 +1,10 @@
 // The data a template sees, and what a render produces. Lint knows the same shape (FIELDS),
 // so a field a template names either exists here or fails at lint time, not at send time.
-
-export type LeadPropertyValue = string | number | boolean;
+import type { LeadSnapshot } from '../core/lead.ts';
 
 export interface RenderContext {
-  lead: {
-    id?: string;
-    email: string;
-    firstName?: string;
-    lastName?: string;
-    company?: string;
-    timezone?: string;
-    properties?: Record<string, LeadPropertyValue>;
-  };
+  /** The lead; previews may leave out its id and properties. */
+  lead: Omit<LeadSnapshot, 'id' | 'properties'> & Partial<Pick<LeadSnapshot, 'id' | 'properties'>>;
   campaign?: { id: string; name?: string };
   discount?: { code: string; percent: number; expiresAt: string };
   links: { unsubscribe: string; preferences: string; openPixel?: string };

@@ -18,7 +18,7 @@ export interface DkimOptions {
  * RFC 8058 one-click unsubscribe is honoured only when the signature covers both
  * List-Unsubscribe and List-Unsubscribe-Post, so a receiver knows neither was added in transit.
  */
-export const DKIM_SIGNED_HEADERS = [
+const DKIM_SIGNED_HEADERS = [
   'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc',
   'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding',
   'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id',

@@ -20,7 +20,7 @@ const payloadSchema = z.discriminatedUnion('k', [
 ]);
 
 /** Longest token accepted: a click token carries its URL, and URLs in email stay well under this. */
-export const MAX_TOKEN_LENGTH = 8192;
+const MAX_TOKEN_LENGTH = 8192;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

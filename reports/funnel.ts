@@ -11,7 +11,7 @@ import { buildFunnel, type CurrentStats, type FunnelReport, type PathCount, type
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
 import { campaignIdSchema } from '../core/rules/schemas.ts';
-import { BadParams, parseOrThrow, periodSchema, resolvePeriod, type Period } from './query.ts';
+import { parseOrThrow, periodSchema, resolvePeriod, type Period } from './query.ts';
 
 /** A bigint bit per stage in one query; campaigns have a handful. */
 const MAX_STAGES = 62;

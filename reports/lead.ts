@@ -4,7 +4,7 @@
 import type { Db } from '../infra/db.ts';
 
 /** Per kind, the most recent rows read: a lead with years of opens still loads fast. */
-export const TIMELINE_LIMIT = 500;
+const TIMELINE_LIMIT = 500;
 
 export type LeadRecord = NonNullable<Awaited<ReturnType<typeof loadLeadRecord>>>;
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { campaignIdSchema } from '../core/rules/schemas.ts';
 
-export const DEFAULT_PERIOD_DAYS = 90;
+const DEFAULT_PERIOD_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 const dateOnly = /^\d{4}-\d{2}-\d{2}$/;

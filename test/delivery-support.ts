@@ -98,7 +98,7 @@ export async function startDeliveryStack(opts: { env?: Record<string, string>; f
   };
 }
 
-export interface ActivityAttempts {
+interface ActivityAttempts {
   activity: string;
   /** How many attempts ran, the last one included. */
   attempts: number;
@@ -110,7 +110,7 @@ export interface ActivityAttempts {
  * Per activity the workflow ran: how often it was attempted. Temporal writes one started event
  * per activity (the last attempt's), carrying the attempt number and the previous failure.
  */
-export async function activityAttempts(handle: WorkflowHandle): Promise<ActivityAttempts[]> {
+async function activityAttempts(handle: WorkflowHandle): Promise<ActivityAttempts[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const names = new Map<string, string>();
   const out: ActivityAttempts[] = [];

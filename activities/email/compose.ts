@@ -5,6 +5,7 @@ import type { Config } from '../../config/index.ts';
 import type { Catalog, RenderContext } from '../../email/index.ts';
 import type { Lead } from '../../generated/prisma/client.ts';
 import { sealToken } from '../../infra/tokens.ts';
+import { leadSnapshotOf } from '../../core/lead.ts';
 
 export interface ComposeInput {
   lead: Lead;
@@ -34,15 +35,7 @@ export function composer(config: ComposeConfig, catalog: Catalog) {
     const token = sealToken(config.TRACKING_SECRET, { k: 'u', l: lead.id, e: lead.email });
     const unsubscribeUrl = `${publicUrl}/u/${token}`;
     const rendered = catalog.render(input.templateId, {
-      lead: {
-        id: lead.id,
-        email: lead.email,
-        firstName: lead.firstName ?? undefined,
-        lastName: lead.lastName ?? undefined,
-        company: lead.company ?? undefined,
-        timezone: lead.timezone ?? undefined,
-        properties: (lead.properties ?? {}) as Record<string, string | number | boolean>,
-      },
+      lead: leadSnapshotOf(lead),
       campaign: { id: input.campaignId },
       discount: input.discount,
       links: {

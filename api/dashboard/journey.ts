@@ -6,7 +6,7 @@ import type { JourneyDescription } from '../../core/journey/query.ts';
 import { describeJourneyNow, type TemporalGate } from '../../workflows/journey/client.ts';
 import { formatInstant } from './html.ts';
 
-export const STATUS_QUERY_TIMEOUT_MS = 1500;
+const STATUS_QUERY_TIMEOUT_MS = 1500;
 
 export type LiveStatus =
   | { ok: true; stage: string | null; next: JourneyDescription['next']; stallCheck: JourneyDescription['stallCheck']; ended: JourneyDescription['ended']; summary: string }

@@ -15,6 +15,7 @@ import { parseOrThrow } from '../../reports/query.ts';
 import { actions, LIVE_STATUS_SCRIPT } from './stalled.ts';
 import { flash, NotFound, params, view, wantsJson } from './view.ts';
 import type { RouteDeps } from '../deps.ts';
+import { leadSnapshotOf } from '../../core/lead.ts';
 
 const idSchema = z.object({ id: leadIdSchema });
 
@@ -145,7 +146,7 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
       const renderCtx = sampleRenderContext({
         publicUrl: ctx.config.PUBLIC_URL,
         sender,
-        lead: { id: l.id, email: l.email, firstName: l.firstName ?? undefined, lastName: l.lastName ?? undefined, company: l.company ?? undefined, timezone: l.timezone ?? undefined, properties: (l.properties ?? {}) as Record<string, string | number | boolean> },
+        lead: leadSnapshotOf(l),
       });
       renderCtx.campaign = { id: m.campaignId };
       if (discount) renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };

@@ -7,8 +7,8 @@ import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, cookieValue, matchAdminToken, tokenId } from '../auth.ts';
 
-export const SESSION_COOKIE = 'nurture_session';
-export const SESSION_HOURS = 12;
+const SESSION_COOKIE = 'nurture_session';
+const SESSION_HOURS = 12;
 
 export interface Viewer {
   /** Name given at login, or the token fingerprint for bearer calls. */

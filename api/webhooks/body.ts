@@ -42,7 +42,7 @@ export function useSignedJsonBody(app: FastifyInstance, opts: SignedBodyOptions)
     }
     req.rawBody = raw;
     const parsed = await new Promise<{ ok: true; value: unknown } | { ok: false }>((resolve) => {
-      parseJson(req as FastifyRequest, raw.toString('utf8'), (err, value) => resolve(err ? { ok: false } : { ok: true, value }));
+      void parseJson(req as FastifyRequest, raw.toString('utf8'), (err, value) => resolve(err ? { ok: false } : { ok: true, value }));
     });
     if (!parsed.ok) {
       return sendError(reply, 400, 'invalid_json', raw.length === 0 ? 'the body is empty' : 'the body is not valid JSON');

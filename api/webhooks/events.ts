@@ -7,10 +7,10 @@ import { recordEngagement } from '../engagement.ts';
 import { RETRY_AFTER_SECONDS, isRetryable, sendError, unavailableBody } from '../errors.ts';
 import type { RouteDeps } from '../deps.ts';
 
-export const EVENT_BODY_LIMIT = 256 * 1024;
-export const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
+const EVENT_BODY_LIMIT = 256 * 1024;
+const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
 /** Leads processed at once within a batch (each holds a pool connection while signalling). */
-export const BATCH_CONCURRENCY = 4;
+const BATCH_CONCURRENCY = 4;
 
 export interface EventResult {
   status: 200 | 202 | 400 | 404 | 503;

@@ -2,28 +2,27 @@
 // The answer is sent only once the lead is in PostgreSQL and Temporal accepted the journey.
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { signupSchema, type Signup } from '../../core/lead.ts';
+import { leadSnapshotOf, signupSchema, type Signup } from '../../core/lead.ts';
 import { describeIssues } from '../../core/rules/schemas.ts';
-import type { LeadSnapshot } from '../../core/lead.ts';
 import { enrollLead } from '../../workflows/journey/client.ts';
 import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
 import { sendError } from '../errors.ts';
 import type { RouteDeps } from '../deps.ts';
 
-export const SIGNUP_BODY_LIMIT = 256 * 1024;
+const SIGNUP_BODY_LIMIT = 256 * 1024;
 
 /** Suppressions a signup with consent lifts; bounces and manual blocks stay (not about consent). */
-export const CONSENT_LIFTS = ['unsubscribed', 'complained'];
+const CONSENT_LIFTS = ['unsubscribed', 'complained'];
 
 /** Signup event ids live in engagement_events, namespaced so they never collide with events'. */
-export const signupEventId = (eventId: string) => `signup:${eventId}`;
+const signupEventId = (eventId: string) => `signup:${eventId}`;
 
 interface LeadRow {
   id: string;
   email: string;
-  first_name: string | null;
-  last_name: string | null;
+  firstName: string | null;
+  lastName: string | null;
   company: string | null;
   timezone: string | null;
   properties: Record<string, string | number | boolean> | null;
@@ -38,7 +37,7 @@ interface LeadRow {
  * on the row version an INSERT created). A repeat signup fills in what it brings and keeps
  * the rest; properties are merged, newer values win.
  */
-export async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
+async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
   const rows = await db.$queryRaw<LeadRow[]>`
     INSERT INTO leads (id, email, first_name, last_name, company, timezone, source, properties, consent, created_at, updated_at)
     VALUES (${crypto.randomUUID()}::uuid, ${s.email}, ${s.firstName ?? null}, ${s.lastName ?? null}, ${s.company ?? null},
@@ -54,23 +53,11 @@ export async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
       properties = leads.properties || EXCLUDED.properties,
       consent    = COALESCE(EXCLUDED.consent, leads.consent),
       updated_at = now() AT TIME ZONE 'UTC'
-    RETURNING id::text AS id, email, first_name, last_name, company, timezone, properties, (xmax = 0) AS inserted,
+    RETURNING id::text AS id, email, first_name AS "firstName", last_name AS "lastName", company, timezone, properties, (xmax = 0) AS inserted,
               (SELECT reason FROM suppressions WHERE suppressions.email = leads.email) AS suppression_reason`;
   const row = rows[0];
   if (!row) throw new Error('lead upsert returned no row');
   return row;
-}
-
-function snapshot(row: LeadRow): LeadSnapshot {
-  return {
-    id: row.id,
-    email: row.email,
-    firstName: row.first_name ?? undefined,
-    lastName: row.last_name ?? undefined,
-    company: row.company ?? undefined,
-    timezone: row.timezone ?? undefined,
-    properties: row.properties ?? {},
-  };
 }
 
 export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
@@ -110,7 +97,7 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
           skipDuplicates: true,
         });
         const result = await enrollLead(temporal, {
-          lead: snapshot(lead),
+          lead: leadSnapshotOf(lead),
           campaign,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           historyLimit: config.JOURNEY_HISTORY_LIMIT,

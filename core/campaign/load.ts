@@ -64,7 +64,7 @@ export function templateReferences(text: string, file: string): TemplateReferenc
 }
 
 /** `['stages', 'desire', 'steps', 2, 'within']` -> `stages.desire.steps[2].within`. */
-export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
+function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   return segments
     .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
     .join('');

@@ -190,9 +190,7 @@ export const campaignSchema = z
 
 export type Campaign = z.output<typeof campaignSchema>;
 export type Stage = Campaign['stages'][string];
-export type StallRule = NonNullable<Stage['stall']>;
 export type Goal = Campaign['goals'][number];
-export type ExitRule = Campaign['exitOn'][number];
 export type SendWindow = NonNullable<Campaign['sendWindow']>;
 
 type Path = StepPath;

@@ -15,7 +15,7 @@ export type SendOutcome =
   | { status: 'suppressed' | 'bounced'; reason: string }
   | { status: 'capped'; retryAt: number };
 
-export type FlagKind = 'stalled' | 'dormant' | 'qualified' | 'manual' | (string & {});
+type FlagKind = 'stalled' | 'dormant' | 'qualified' | 'manual' | (string & {});
 
 export interface JourneyEffects {
   /** ms since epoch: workflow time in Temporal, the virtual clock in the simulator. */

@@ -12,7 +12,7 @@ import { newJourneyState, receiveEvent, type JourneyEndKind, type JourneyEvent, 
 
 const DAY_MS = 86_400_000;
 /** A Monday, so that default simulations are reproducible and start on a working day. */
-export const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
+const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
 
 /** `at`: an ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
 export const scriptedEventsSchema = z.array(
@@ -22,8 +22,8 @@ export const scriptedEventsSchema = z.array(
 );
 export type ScriptedEvent = z.infer<typeof scriptedEventsSchema>[number];
 
-export type TimelineKind = 'send' | 'stage' | 'flag' | 'notify' | 'discount' | 'exit' | 'end' | 'event';
-export type TimelineEntry = { at: string; kind: TimelineKind; detail: string; stage: string | null; stepKey?: string };
+type TimelineKind = 'send' | 'stage' | 'flag' | 'notify' | 'discount' | 'exit' | 'end' | 'event';
+type TimelineEntry = { at: string; kind: TimelineKind; detail: string; stage: string | null; stepKey?: string };
 export type Timeline = {
   campaignId: string;
   start: string;
@@ -51,7 +51,7 @@ export type SimulateOptions = {
 
 class PeriodOver {}
 
-export function parseInstant(at: string | number, start: number): number {
+function parseInstant(at: string | number, start: number): number {
   if (typeof at === 'number') return at;
   const text = at.trim();
   if (/^\+0*$/.test(text)) return start;

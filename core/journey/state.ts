@@ -7,7 +7,7 @@ import { findStepPath, type StepPath } from '../campaign/steps.ts';
 import type { LeadSnapshot } from '../lead.ts';
 
 export const SEEN_EVENT_LIMIT = 2000;
-export const HISTORY_LIMIT = 200;
+const HISTORY_LIMIT = 200;
 
 /** How a journey ends (also its enrollment row's status); one that continues as new has not ended. */
 export type JourneyEndKind = 'completed' | 'exited' | 'dormant';
@@ -36,10 +36,10 @@ export type WaitState = {
 };
 
 /** force: a person moved the lead (see moveLead); it applies even backwards. */
-export const RECENT_EVENT_LIMIT = 20;
-export type RecentEvent = { id: string; type: string; at: number; data?: Record<string, unknown>; used?: true };
+const RECENT_EVENT_LIMIT = 20;
+type RecentEvent = { id: string; type: string; at: number; data?: Record<string, unknown>; used?: true };
 
-export type PendingGoal = { stage: string; at?: string; reason: string; force?: boolean };
+type PendingGoal = { stage: string; at?: string; reason: string; force?: boolean };
 
 export type HistoryKind =
   | 'send' | 'deferred' | 'stage' | 'flag' | 'notify' | 'discount' | 'branch' | 'engaged' | 'goal' | 'exit' | 'end';
@@ -122,7 +122,7 @@ export function newJourneyState(init: {
   };
 }
 
-export function matchesFilter(data: Record<string, unknown> | undefined, where: Filter | undefined): boolean {
+function matchesFilter(data: Record<string, unknown> | undefined, where: Filter | undefined): boolean {
   if (where === undefined) return true;
   return Object.entries(where).every(([key, want]) => {
     const got = data?.[key];
@@ -130,7 +130,7 @@ export function matchesFilter(data: Record<string, unknown> | undefined, where: 
   });
 }
 
-export function isEngagement(campaign: Campaign, type: string): boolean {
+function isEngagement(campaign: Campaign, type: string): boolean {
   return campaign.engagement.includes(type) || (campaign.scoring.points[type] ?? 0) > 0;
 }
 

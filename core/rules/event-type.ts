@@ -18,7 +18,3 @@ export const KNOWN_EVENT_TYPES = [
 ] as const;
 
 export const EVENT_TYPE_MESSAGE = `must be one of ${KNOWN_EVENT_TYPES.join(', ')} or a custom type (a lower-case slug of letters, digits, _, - or ., such as trial_started)`;
-
-export function isEventType(s: string): boolean {
-  return s.length <= EVENT_TYPE_MAX_LENGTH && EVENT_TYPE_PATTERN.test(s);
-}

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 
-export interface ReceivedMessage {
+interface ReceivedMessage {
   file?: string;
   from: string;
   to: string[];
@@ -14,7 +14,7 @@ export interface ReceivedMessage {
 }
 
 /** Lets a test make the server answer like a real one that defers (4xx) or refuses (5xx). */
-export type RecipientRule = (address: string, attempt: number) => { code: number; message: string } | undefined;
+type RecipientRule = (address: string, attempt: number) => { code: number; message: string } | undefined;
 
 export interface InboxOptions {
   port: number; // 0: any free port

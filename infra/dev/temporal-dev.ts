@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 type Log = (line: string) => void;
@@ -32,7 +32,7 @@ function onPath(name: string): string | undefined {
 }
 
 /** Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then our cache; else builds it. */
-export function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): string {
+function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): string {
   const log = opts.log ?? ((l) => console.error(l));
   if (opts.explicitPath) {
     if (!fs.existsSync(opts.explicitPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${opts.explicitPath}`);
@@ -146,7 +146,7 @@ async function waitHealthy(address: string, namespace: string, child: ChildProce
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not become healthy at ${address}: ${String(err)}`);
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not become healthy at ${address}: ${String(err)}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -44,7 +44,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * tests do not depend on the time of day), then a wait that keeps the journey running, and
  * the usual exits.
  */
-export const API_TEST_CAMPAIGN = `
+const API_TEST_CAMPAIGN = `
 id: api-test
 name: API (test)
 exitOn:

@@ -42,12 +42,12 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   body?: string | Buffer;
   headers?: Record<string, string>;
 }
 
-export interface ApiResponse {
+interface ApiResponse {
   status: number;
   headers: Headers;
   body: any;

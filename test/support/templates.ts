@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A minimal layout set that lints clean: body once, unsubscribe link and postal address. */
-export const BASE_FILES: Record<string, string> = {
+const BASE_FILES: Record<string, string> = {
   'layouts/default.hbs': [
     '<html><head><title>{{subject}}</title><style>.cta { color: #ff0000; }</style></head><body>',
     '<div class="preheader">{{preheader}}</div>',

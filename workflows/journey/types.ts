@@ -6,7 +6,7 @@ import type { JourneyDescription } from '../../core/journey/query.ts';
 import type { LeadSnapshot } from '../../core/lead.ts';
 import type { JourneyState } from '../../core/journey/state.ts';
 
-export interface JourneyInputV1 {
+interface JourneyInputV1 {
   version: 1;
   lead: LeadSnapshot;
   /** The campaign as it was when the lead enrolled: edits to the file never reach this run. */

@@ -2,10 +2,10 @@
 // rule for each identifier, so what a marketer may write is exactly what a sender may send.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { campaignSchema } from '../campaign/schema.ts';
-import { engagementEventSchema } from '../events.ts';
-import { signupSchema } from '../lead.ts';
-import { periodSchema } from '../../reports/query.ts';
+import { campaignSchema } from '../core/campaign/schema.ts';
+import { engagementEventSchema } from '../core/events.ts';
+import { signupSchema } from '../core/lead.ts';
+import { periodSchema } from '../reports/query.ts';
 
 const base = { id: 'c', name: 'C', stages: { a: { steps: [{ send: 'welcome' }] } } };
 const campaignAcceptsEvent = (type: string) =>

@@ -1,0 +1,56 @@
+// Lint rules that catch what review keeps catching: floating promises, import cycles and
+// imports that run against the layering in ARCHITECTURE.md, unused code.
+import js from '@eslint/js';
+import { importX } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/** Which top-level folders may import which (ARCHITECTURE.md, "Who imports whom"). */
+const layers = [
+  // The pure domain imports nothing of ours outside itself.
+  { target: './core', from: ['./activities', './api', './app', './bench', './cli', './config', './email', './infra', './reports', './worker', './workflows'] },
+  { target: './email', from: ['./activities', './api', './app', './bench', './cli', './infra', './reports', './worker', './workflows'] },
+  { target: './config', from: ['./activities', './api', './app', './bench', './cli', './core', './email', './infra', './reports', './worker', './workflows'] },
+  { target: './infra', from: ['./activities', './api', './app', './bench', './cli', './reports', './worker', './workflows'] },
+  { target: './activities', from: ['./api', './app', './bench', './cli', './reports', './worker', './workflows'] },
+  { target: './reports', from: ['./activities', './api', './app', './bench', './cli', './worker', './workflows'] },
+  { target: './workflows', from: ['./api', './app', './bench', './cli', './email', './infra', './reports', './worker'] },
+  { target: './worker', from: ['./api', './app', './bench', './cli', './reports'] },
+  { target: './api', from: ['./app', './bench', './cli', './worker'] },
+  { target: './app', from: ['./bench', './cli'] },
+  { target: './cli', from: ['./api', './bench'] },
+];
+
+export default tseslint.config(
+  { ignores: ['generated/**', 'node_modules/**', 'test-results/**', '.nurture/**', 'dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js', '.mjs'] })] },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: layers }],
+      'import-x/no-self-import': 'error',
+      'import-x/no-useless-path-segments': 'error',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node APIs.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'], message: 'workflow code must not use Node APIs (Temporal sandbox)' }] }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
