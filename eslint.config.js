@@ -7,9 +7,42 @@ import tseslint from 'typescript-eslint';
 /** Which top-level folders may import which (ARCHITECTURE.md, "Who imports whom"). */
 const layers = [
   // The pure domain imports nothing of ours outside itself.
-  { target: './core', from: ['./activities', './api', './app', './bench', './cli', './config', './email', './infra', './reports', './worker', './workflows'] },
-  { target: './email', from: ['./activities', './api', './app', './bench', './cli', './infra', './reports', './worker', './workflows'] },
-  { target: './config', from: ['./activities', './api', './app', './bench', './cli', './core', './email', './infra', './reports', './worker', './workflows'] },
+  {
+    target: './core',
+    from: [
+      './activities',
+      './api',
+      './app',
+      './bench',
+      './cli',
+      './config',
+      './email',
+      './infra',
+      './reports',
+      './worker',
+      './workflows',
+    ],
+  },
+  {
+    target: './email',
+    from: ['./activities', './api', './app', './bench', './cli', './infra', './reports', './worker', './workflows'],
+  },
+  {
+    target: './config',
+    from: [
+      './activities',
+      './api',
+      './app',
+      './bench',
+      './cli',
+      './core',
+      './email',
+      './infra',
+      './reports',
+      './worker',
+      './workflows',
+    ],
+  },
   { target: './infra', from: ['./activities', './api', './app', './bench', './cli', './reports', './worker', './workflows'] },
   { target: './activities', from: ['./api', './app', './bench', './cli', './reports', './worker', './workflows'] },
   { target: './reports', from: ['./activities', './api', './app', './bench', './cli', './worker', './workflows'] },
@@ -32,7 +65,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
@@ -46,7 +82,17 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'], message: 'workflow code must not use Node APIs (Temporal sandbox)' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'],
+              message: 'workflow code must not use Node APIs (Temporal sandbox)',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -72,4 +72,3 @@ export function startCpuMeter(workerPid: number, temporalPids: number[]): () => 
     };
   };
 }
-

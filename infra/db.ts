@@ -8,5 +8,5 @@ export function createDb(url: string, poolMax = 10): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolMax }) });
 }
 
-export {  dropDatabase } from './db-admin.ts';
+export { dropDatabase } from './db-admin.ts';
 export { migrate } from './prisma-cli.ts';

@@ -27,7 +27,11 @@ export default async function setup(project: TestProject) {
   const databaseUrl = url.toString();
 
   const [server] = await Promise.all([
-    startTemporalDevServer({ port: await freePort(), searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH }) as Promise<DevServer>,
+    startTemporalDevServer({
+      port: await freePort(),
+      searchAttributes: SEARCH_ATTRIBUTES,
+      cliPath: process.env.TEMPORAL_CLI_PATH,
+    }) as Promise<DevServer>,
     migrate(databaseUrl),
   ]);
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bundle-'));

@@ -34,7 +34,12 @@ export function useSignedJsonBody(app: FastifyInstance, opts: SignedBodyOptions)
       return sendError(reply, 415, 'unsupported_media_type', 'content-type must be application/json');
     }
     if (!opts.disabled) {
-      const check = verifySignature({ header: req.headers[SIGNATURE_HEADER], rawBody: raw, secrets: opts.secrets, nowSeconds: now() });
+      const check = verifySignature({
+        header: req.headers[SIGNATURE_HEADER],
+        rawBody: raw,
+        secrets: opts.secrets,
+        nowSeconds: now(),
+      });
       if (!check.ok) {
         req.log.info({ reason: check.reason }, 'webhook signature rejected');
         return sendError(reply, 401, 'invalid_signature', SIGNATURE_PROBLEMS[check.reason], { reason: check.reason });
@@ -42,7 +47,9 @@ export function useSignedJsonBody(app: FastifyInstance, opts: SignedBodyOptions)
     }
     req.rawBody = raw;
     const parsed = await new Promise<{ ok: true; value: unknown } | { ok: false }>((resolve) => {
-      void parseJson(req as FastifyRequest, raw.toString('utf8'), (err, value) => resolve(err ? { ok: false } : { ok: true, value }));
+      void parseJson(req as FastifyRequest, raw.toString('utf8'), (err, value) =>
+        resolve(err ? { ok: false } : { ok: true, value }),
+      );
     });
     if (!parsed.ok) {
       return sendError(reply, 400, 'invalid_json', raw.length === 0 ? 'the body is empty' : 'the body is not valid JSON');

@@ -31,16 +31,7 @@ type DiscountStep = StepBase & { kind: 'discount'; discount: { percent: number; 
 type NotifySalesStep = StepBase & { kind: 'notifySales'; notifySales: SalesTarget & { reason?: string } };
 type FlagStep = StepBase & { kind: 'flag'; flag: string };
 type ExitStep = StepBase & { kind: 'exit'; exit: string };
-export type Step =
-  | SendStep
-  | WaitStep
-  | WaitForStep
-  | GotoStep
-  | IfStep
-  | DiscountStep
-  | NotifySalesStep
-  | FlagStep
-  | ExitStep;
+export type Step = SendStep | WaitStep | WaitForStep | GotoStep | IfStep | DiscountStep | NotifySalesStep | FlagStep | ExitStep;
 
 export const STEP_KINDS = ['send', 'wait', 'waitFor', 'goto', 'if', 'discount', 'notifySales', 'flag', 'exit'] as const;
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
