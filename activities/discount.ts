@@ -4,6 +4,8 @@ import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { DiscountCode } from '../generated/prisma/client.ts';
 import type { Db } from '../infra/db.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
+import type { IssuedDiscount } from '../core/journey/state.ts';
 
 export interface IssueDiscountRequest {
   workflowId: string;
@@ -13,13 +15,6 @@ export interface IssueDiscountRequest {
   /** Whole percent, 1..100 (the column is an integer). */
   percent: number;
   validForMs: number;
-}
-
-export interface IssuedDiscount {
-  code: string;
-  percent: number;
-  /** ISO 8601 */
-  expiresAt: string;
 }
 
 export interface RedeemDiscountRequest {
@@ -61,7 +56,7 @@ export async function issueDiscount(db: Db, req: IssueDiscountRequest): Promise<
   if (!Number.isInteger(req.percent) || req.percent < 1 || req.percent > 100 || !(req.validForMs > 0)) {
     throw ApplicationFailure.nonRetryable(`invalid discount: percent must be a whole number 1..100 and validForMs > 0 (got ${req.percent}, ${req.validForMs})`, 'InvalidDiscount');
   }
-  const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
+  const idempotencyKey = effectKey(req);
   // A retry finds its own row; a second discount step of the same journey (or a re-enrolled
   // lead) finds the lead's code for this campaign: one code per lead and campaign.
   const find = () =>
@@ -104,7 +99,7 @@ export async function redeemDiscount(db: Db, req: RedeemDiscountRequest): Promis
 }
 
 function issued(row: DiscountCode): IssuedDiscount {
-  return { code: row.code, percent: row.percent, expiresAt: row.expiresAt.toISOString() };
+  return { code: row.code, percent: row.percent, expiresAt: row.expiresAt.getTime() };
 }
 
 export function discountActivities(db: Db) {

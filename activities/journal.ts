@@ -2,6 +2,8 @@
 // the funnel can be measured without scanning Temporal. Idempotent: keyed by workflow id +
 // step key, or plain overwrites of the enrollment row.
 import type { Db } from '../infra/db.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
+import type { JourneyEndKind } from '../core/journey/state.ts';
 
 interface JourneyRef {
   workflowId: string;
@@ -39,7 +41,7 @@ export function journalActivities(db: Db) {
     // the request's workflow time), so one batched transaction does: no interactive
     // round trips that would hold a pooled connection while the worker is busy.
     async recordStageChange(req: StageChangeRequest): Promise<void> {
-      const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
+      const idempotencyKey = effectKey(req);
       const at = req.at ? new Date(req.at) : new Date();
       await db.$transaction([
         db.stageChange.createMany({
@@ -66,7 +68,7 @@ export function journalActivities(db: Db) {
     },
 
     async recordFlag(req: FlagRequest): Promise<void> {
-      const idempotencyKey = `${req.workflowId}#${req.stepKey}#${req.kind}`;
+      const idempotencyKey = effectKey(req, req.kind);
       const at = req.at ? new Date(req.at) : new Date();
       const flag = db.leadFlag.createMany({
         data: [{ idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, workflowId: req.workflowId, kind: req.kind, stage: req.stage, reason: req.reason, createdAt: at }],
@@ -98,7 +100,7 @@ export function journalActivities(db: Db) {
       });
     },
 
-    async recordJourneyEnd(req: { workflowId: string; status: 'completed' | 'exited' | 'dormant'; reason: string; at?: string }): Promise<void> {
+    async recordJourneyEnd(req: { workflowId: string; status: JourneyEndKind; reason: string; at?: string }): Promise<void> {
       await db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() } });
     },
   };

@@ -3,6 +3,7 @@
 import type { Config } from '../config/index.ts';
 import type { Db } from '../infra/db.ts';
 import type { Mailer } from '../infra/mailer.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
 
 export interface NotifySalesRequest {
   workflowId: string;
@@ -17,7 +18,7 @@ export interface NotifySalesRequest {
 export function salesActivities({ db, mailer, config }: { db: Db; mailer: Mailer; config: Config }) {
   return {
     async notifySales(req: NotifySalesRequest): Promise<void> {
-      const idempotencyKey = `${req.workflowId}#${req.stepKey}#notify`;
+      const idempotencyKey = effectKey(req, 'notify');
       const target = req.target.webhook ?? (req.target.email ? `mailto:${req.target.email}` : undefined);
       if (!target) throw new Error('notifySales: the step names neither a webhook nor an email');
       const row = await db.salesNotification.upsert({

@@ -8,7 +8,7 @@
 import { redeemDiscount } from '../activities/discount.ts';
 import type { Db } from '../infra/db.ts';
 import type { SuppressionReason } from '../core/events.ts';
-import { signalJourneys, type SignalOutcome, type TemporalGate } from './temporal.ts';
+import { signalEngagement, type SignalOutcome, type TemporalGate } from '../workflows/journey/client.ts';
 
 export interface EngagementRecord {
   eventId: string;
@@ -65,7 +65,7 @@ async function recordAndSignal({ db, temporal }: EngagementDeps, rec: Engagement
           skipDuplicates: true,
         });
       }
-      const outcome = await signalJourneys(
+      const outcome = await signalEngagement(
         temporal,
         journeys.map((j) => j.workflowId),
         { eventId: rec.eventId, type: rec.type, occurredAt: rec.occurredAt, data: rec.data },

@@ -2,6 +2,7 @@
 // Fastify's own errors (body too large, wrong content type, bad JSON) are mapped to the
 // same shape; anything unexpected is a 500 with no internals in the body.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { TemporalUnavailableError } from '../workflows/journey/client.ts';
 
 /** Seconds a sender should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -10,14 +11,6 @@ export interface ErrorBody {
   error: string;
   message: string;
   [detail: string]: unknown;
-}
-
-/** Temporal did not accept a call in time: the request is retryable, nothing was recorded. */
-export class TemporalUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'TemporalUnavailableError';
-  }
 }
 
 export function sendError(reply: FastifyReply, status: number, error: string, message: string, details: Record<string, unknown> = {}) {

@@ -6,11 +6,12 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 import { adminLeadRoutes } from './admin/leads.ts';
 import { requireAdmin } from './auth.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
+import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
-import { DEFAULT_TEMPORAL_TIMEOUT_MS, type TemporalGate } from './temporal.ts';
 import { trackingRoutes } from './tracking.ts';
 import { unsubscribeRoutes } from './unsubscribe.ts';
 import { webhookRoutes } from './webhooks/index.ts';
@@ -23,14 +24,6 @@ export interface ApiDeps {
   campaigns: CampaignRegistry;
   /** How long one call into Temporal may take before the request answers 503. */
   temporalTimeoutMs?: number;
-}
-
-/** What route modules receive: Temporal behind a deadline. */
-export interface RouteDeps {
-  config: Config;
-  db: Db;
-  temporal: TemporalGate;
-  campaigns: CampaignRegistry;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openToken } from '../infra/tokens.ts';
 import { recordEngagement } from './engagement.ts';
 import { sendError } from './errors.ts';
-import type { RouteDeps } from './server.ts';
+import type { RouteDeps } from './deps.ts';
 
 // The smallest transparent GIF (1x1, 43 bytes).
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');

@@ -10,9 +10,8 @@ import { openToken } from '../infra/tokens.ts';
 import { recordEngagement } from './engagement.ts';
 import { RETRY_AFTER_SECONDS } from './errors.ts';
 import { PAGE_HEADERS, confirmUnsubscribePage, errorPage, invalidLinkPage, preferencesPage, unsubscribedPage } from './pages.ts';
-import type { RouteDeps } from './server.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import type { RouteDeps } from './deps.ts';
+import { isLeadId } from '../core/rules/lead-id.ts';
 
 /** How the unsubscribe arrived, from the POST body (kept on the event and the suppression). */
 export function unsubscribeMethod(body: unknown): 'one-click' | 'page' | 'post' {
@@ -60,7 +59,7 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
         return html(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), 503, errorPage());
       }
 
-      const lead = UUID.test(token.l) ? await db.lead.findUnique({ where: { id: token.l }, select: { id: true } }).catch(() => null) : null;
+      const lead = isLeadId(token.l) ? await db.lead.findUnique({ where: { id: token.l }, select: { id: true } }).catch(() => null) : null;
       if (lead) {
         try {
           // One event per suppression: repeats of this POST are duplicates, but after a

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from '../infra/temporal-dev.ts';
+import { stopChild } from '../infra/dev/temporal-dev.ts';
 import type { BenchReply, WorkerSnapshot } from './protocol.ts';
 
 const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');

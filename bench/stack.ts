@@ -9,16 +9,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { startApi, type RunningApi } from '../cli/services.ts';
+import { startApi, type RunningApi } from '../app/services.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { connectClient } from '../infra/client.ts';
 import { dropDatabase, migrate } from '../infra/db.ts';
-import { freePort } from '../infra/ports.ts';
-import { startSmtpInbox, type SmtpInbox } from '../infra/smtp-inbox.ts';
-import { startTemporalDevServer, type DevServer } from '../infra/temporal-dev.ts';
+import { freePort } from '../infra/dev/ports.ts';
+import { startSmtpInbox, type SmtpInbox } from '../infra/dev/smtp-inbox.ts';
+import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
 import { childPids } from './cpu.ts';
 import type { Guard } from './guard.ts';
 import { BUNDLE_ENV } from './protocol.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -67,7 +68,7 @@ export async function startBenchStack(log: Log, onCleanup: (fn: () => Promise<vo
   // registered their cleanup) before the caller cleans up.
   const settled = await Promise.allSettled([
     freePort()
-      .then((port) => startTemporalDevServer({ port, cliPath: process.env.TEMPORAL_CLI_PATH, log }))
+      .then((port) => startTemporalDevServer({ port, searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH, log }))
       .then((s) => {
         onCleanup(() => s.stop());
         for (const pid of childPids('temporal')) guard.pid(pid);

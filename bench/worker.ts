@@ -6,7 +6,7 @@
 // the workflow bundle of bench/workflows.ts (journeyWorkflow + benchBareWorkflow) and the
 // bare workflow's no-op activity, which counts how often it ran.
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { startWorker } from '../cli/services.ts';
+import { startWorker } from '../app/services.ts';
 import { loadConfig } from '../config/index.ts';
 import { BUNDLE_ENV, type BenchReply, type BenchRequest } from './protocol.ts';
 

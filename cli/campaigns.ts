@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { formatErrors, parseCampaign } from '../core/campaign/load.ts';
-import { formatTimeline, simulate, type ScriptedEvent, type SimulatedLead } from '../core/journey/simulate.ts';
+import { sampleLeadSchema, type SampleLead } from '../core/lead.ts';
+import { formatTimeline, scriptedEventsSchema, simulate, type ScriptedEvent } from '../core/journey/simulate.ts';
 import { CliError } from './errors.ts';
 import { jsonOption } from './options.ts';
 
@@ -14,13 +14,6 @@ function readCampaign(file: string) {
   if (!result.ok) throw new CliError(formatErrors(result.errors).join('\n'));
   return result;
 }
-
-const leadOption = z
-  .object({ id: z.string().optional(), email: z.string().optional(), firstName: z.string().optional(), timezone: z.string().optional(), properties: z.record(z.string(), z.unknown()).optional() })
-  .strict();
-const eventsOption = z.array(
-  z.object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() }).strict(),
-);
 
 export function registerCampaignCommands(program: Command): void {
   const campaign = program.command('campaign').description('validate and simulate campaign files');
@@ -42,8 +35,8 @@ export function registerCampaignCommands(program: Command): void {
     .option('--json', 'print the timeline as JSON')
     .action(async (file: string, opts: { lead: string; events: string; days: string; json?: boolean }) => {
       const { campaign: c } = readCampaign(file);
-      const lead: SimulatedLead = jsonOption('--lead', opts.lead, leadOption) ?? {};
-      const events: ScriptedEvent[] = jsonOption('--events', opts.events, eventsOption) ?? [];
+      const lead: SampleLead = jsonOption('--lead', opts.lead, sampleLeadSchema) ?? {};
+      const events: ScriptedEvent[] = jsonOption('--events', opts.events, scriptedEventsSchema) ?? [];
       const days = Number(opts.days);
       if (!Number.isFinite(days) || days <= 0) throw new CliError(`--days: "${opts.days}" must be a positive number`);
       const started = performance.now();

@@ -3,11 +3,11 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
 import { registerCampaignCommands } from './campaigns.ts';
-import { runDev } from './dev.ts';
+import { runDev } from '../app/dev.ts';
 import { CliError } from './errors.ts';
 import { registerTemplateCommands } from './templates.ts';
 import { registerReportCommands } from './report.ts';
-import { startApi, startWorker } from './services.ts';
+import { startApi, startWorker } from '../app/services.ts';
 
 // `nurture campaign simulate … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

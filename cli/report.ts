@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { formatRate, formatSeconds, type FunnelReport } from '../core/funnel.ts';
-import { BadParams } from '../api/dashboard/params.ts';
-import { funnelQueryFrom, loadFunnel } from '../api/funnel.ts';
+import { BadParams } from '../reports/query.ts';
+import { funnelQueryFrom, loadFunnel } from '../reports/funnel.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { createDb } from '../infra/db.ts';
 import { CliError } from './errors.ts';

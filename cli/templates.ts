@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import { sampleLeadSchema, type SampleLead } from '../core/lead.ts';
 import { emailSchema } from '../core/rules/schemas.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { formatProblems, lintTemplates, loadCatalog, sampleRenderContext, type Problem } from '../email/index.ts';
@@ -11,21 +11,9 @@ import { CampaignRegistry } from '../infra/campaigns.ts';
 import { CliError } from './errors.ts';
 import { jsonOption } from './options.ts';
 
-const leadSchema = z
-  .object({
-    id: z.string().optional(),
-    email: emailSchema.optional(),
-    firstName: z.string().optional(),
-    lastName: z.string().optional(),
-    company: z.string().optional(),
-    timezone: z.string().optional(),
-    properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  })
-  .strict();
-
 /** `--lead` takes inline JSON or the path of a JSON file. */
-export function parseLeadOption(value: string | undefined): z.infer<typeof leadSchema> | undefined {
-  return jsonOption('--lead', value, leadSchema);
+export function parseLeadOption(value: string | undefined): SampleLead | undefined {
+  return jsonOption('--lead', value, sampleLeadSchema);
 }
 
 /** Lints templates and the campaigns' references to them; the worker runs the same check. */

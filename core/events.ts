@@ -1,7 +1,7 @@
 // Engagement events at the edge: the body of POST /webhooks/events, validated and
 // normalised, and what an event means for global suppression.
 import { z } from 'zod';
-import { emailSchema, eventTypeSchema, text } from './rules/schemas.ts';
+import { emailSchema, eventTypeSchema, leadIdSchema, text } from './rules/schemas.ts';
 import { textProblem } from './rules/text.ts';
 
 export const MAX_BATCH_EVENTS = 500;
@@ -10,10 +10,6 @@ export const MAX_EVENT_DATA_DEPTH = 8;
 const EARLIEST_OCCURRED_AT = Date.UTC(1970, 0, 1);
 /** Senders' clocks drift; an event "from the future" beyond this is a bug on their side. */
 const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
-
-// A lead id is a UUID (the column is uuid): anything else can only be an unknown lead, and
-// must not reach PostgreSQL as a cast error.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a JSON value cannot be stored as event data, or undefined when it can. */
 export function jsonDataProblem(value: unknown, maxDepth = MAX_EVENT_DATA_DEPTH): string | undefined {
@@ -49,7 +45,7 @@ export const engagementEventSchema = z
     {
       type: eventTypeSchema,
       email: emailSchema.optional(),
-      leadId: z.string({ error: 'must be a string' }).regex(UUID, 'must be a lead id (UUID)').transform((s) => s.toLowerCase()).optional(),
+      leadId: leadIdSchema.optional(),
       eventId: text(200).min(1, 'must not be empty'),
       occurredAt: z.iso
         .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2025-01-31T12:00:00Z' })

@@ -53,3 +53,20 @@ export const signupSchema = z.object(
 );
 
 export type Signup = z.infer<typeof signupSchema>;
+
+/**
+ * A made-up lead for previews and simulations (CLI `--lead`, the dashboard's sample lead): any
+ * field may be left out, so a marketer can see what a template or journey does without it.
+ */
+export const sampleLeadSchema = z
+  .object({
+    id: z.string().optional(),
+    email: emailSchema.optional(),
+    firstName: z.string().optional(),
+    lastName: z.string().optional(),
+    company: z.string().optional(),
+    timezone: z.string().optional(),
+    properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+export type SampleLead = z.infer<typeof sampleLeadSchema>;

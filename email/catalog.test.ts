@@ -3,7 +3,7 @@ import Handlebars from 'handlebars';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from './catalog.ts';
 import { TemplateProblemsError } from './problem.ts';
-import { emailFile, writeTemplates } from './testing.ts';
+import { emailFile, writeTemplates } from '../test/support/templates.ts';
 import type { RenderContext } from './types.ts';
 
 const SHIPPED = path.resolve(import.meta.dirname, '../templates');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblems, type Problem } from './problem.ts';
 import { lintTemplates } from './lint.ts';
-import { emailFile, writeTemplates } from './testing.ts';
+import { emailFile, writeTemplates } from '../test/support/templates.ts';
 
 const SHIPPED = path.resolve(import.meta.dirname, '../templates');
 

@@ -14,10 +14,11 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
-import { freePort } from '../infra/ports.ts';
-import { startTemporalDevServer, type DevServer } from '../infra/temporal-dev.ts';
+import { freePort } from '../infra/dev/ports.ts';
+import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
 import { sealToken } from '../infra/tokens.ts';
 import { apiTestEnv, engagementSignals, sleep } from './support/api.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 let server: DevServer | undefined;
 let port: number;
@@ -31,7 +32,7 @@ const campaign = apiTestEnv();
 const tag = Date.now().toString(36);
 
 async function startTemporal() {
-  server = await startTemporalDevServer({ port, dbFile, cliPath: process.env.TEMPORAL_CLI_PATH });
+  server = await startTemporalDevServer({ port, dbFile, searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH });
 }
 
 beforeAll(async () => {

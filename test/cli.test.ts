@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { startSmtpInbox } from '../infra/smtp-inbox.ts';
+import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatFunnelTable } from '../cli/report.ts';
-import { loadFunnel, funnelQueryFrom } from '../api/funnel.ts';
+import { loadFunnel, funnelQueryFrom } from '../reports/funnel.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';

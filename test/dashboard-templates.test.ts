@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { emailFile } from '../email/testing.ts';
+import { emailFile } from './support/templates.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 

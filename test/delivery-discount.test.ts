@@ -2,8 +2,9 @@
 // races, carried by the email that offers them, and redeemed once when a purchase names them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { issueDiscount, redeemDiscount, type IssuedDiscount } from '../activities/discount.ts';
-import type { SendOutcome } from '../activities/email/send.ts';
+import { issueDiscount, redeemDiscount } from '../activities/discount.ts';
+import type { IssuedDiscount } from '../core/journey/state.ts';
+import type { SendEmailResult } from '../activities/email/send.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
 
 const DAY = 86_400_000;
@@ -35,8 +36,8 @@ describe('issueDiscount', () => {
     expect(first.code).toMatch(CODE);
     expect(first.code.startsWith('SPRING-')).toBe(true);
     expect(first.percent).toBe(20);
-    expect(Date.parse(first.expiresAt)).toBeGreaterThanOrEqual(before + 7 * DAY);
-    expect(Date.parse(first.expiresAt)).toBeLessThan(Date.now() + 7 * DAY + 1000);
+    expect(first.expiresAt).toBeGreaterThanOrEqual(before + 7 * DAY);
+    expect(first.expiresAt).toBeLessThan(Date.now() + 7 * DAY + 1000);
     for (const r of results) expect(r).toEqual(first);
     // A retry later, even with a drifted clock or arguments, returns what was stored.
     expect(await issueDiscount(stack.db, issueRequest(lead.id, { validForMs: DAY }))).toEqual(first);
@@ -66,7 +67,7 @@ describe('issueDiscount', () => {
       issueRequest(lead.id, { workflowId }),
       stack.request(lead, { workflowId, campaignId: 'spring', stepKey: 'offer', templateId: 'discount', stage: 'action' }),
     ]);
-    const { discount, outcome } = (await handle.result()) as { discount: IssuedDiscount; outcome: SendOutcome };
+    const { discount, outcome } = (await handle.result()) as { discount: IssuedDiscount; outcome: SendEmailResult };
     expect(outcome.status).toBe('sent');
     const mail = await simpleParser((await stack.inbox.waitFor((m) => m.to.includes(lead.email))).raw);
     expect(mail.html).toContain(discount.code);
@@ -97,8 +98,8 @@ describe('redeemDiscount', () => {
   it('does not redeem a code after it expired', async () => {
     const lead = await stack.lead({ label: 'late-buyer' });
     const { code, expiresAt } = await issueDiscount(stack.db, issueRequest(lead.id, { validForMs: 60_000 }));
-    const late = new Date(Date.parse(expiresAt) + 1);
-    expect(await redeemDiscount(stack.db, { code, leadId: lead.id, at: late })).toEqual({ status: 'expired', code, expiresAt });
+    const late = new Date(expiresAt + 1);
+    expect(await redeemDiscount(stack.db, { code, leadId: lead.id, at: late })).toEqual({ status: 'expired', code, expiresAt: new Date(expiresAt).toISOString() });
     expect((await stack.db.discountCode.findUniqueOrThrow({ where: { code } })).redeemedAt).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { sendActivities } from '../activities/email/send.ts';
 import { loadCatalog } from '../email/index.ts';
 import { createMailer, messageIdFor, type Mailer } from '../infra/mailer.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
 
 const failAfterAccept = new Set<string>();
 let stack: DeliveryStack;
@@ -32,21 +33,20 @@ afterAll(async () => {
 
 /** Lets a wrongly repeated send arrive before the inbox is counted. */
 const settle = () => new Promise((r) => setTimeout(r, 1500));
-const keyOf = (req: { workflowId: string; stepKey: string }) => `${req.workflowId}#${req.stepKey}`;
 
 describe('sendEmail exactly once', () => {
   it('delivers one message when the attempt fails after SMTP accepted and Temporal retries', async () => {
     const lead = await stack.lead({ label: 'accept-fault', firstName: 'Ada' });
     const req = stack.request(lead);
-    failAfterAccept.add(keyOf(req));
+    failAfterAccept.add(effectKey(req));
 
     const { outcome, attempts } = await stack.send(req);
-    expect(outcome).toEqual({ status: 'sent', messageId: messageIdFor(keyOf(req), stack.config.MAIL_FROM) });
+    expect(outcome).toEqual({ status: 'sent', messageId: messageIdFor(effectKey(req), stack.config.MAIL_FROM) });
     // The fault really fired and Temporal really retried.
     expect(attempts).toEqual([{ activity: 'sendEmail', attempts: 2, lastFailure: expect.stringContaining('injected fault') }]);
     await settle();
     expect(stack.inbox.to(lead.email)).toHaveLength(1);
-    const row = await stack.db.sentMessage.findUniqueOrThrow({ where: { idempotencyKey: keyOf(req) } });
+    const row = await stack.db.sentMessage.findUniqueOrThrow({ where: { idempotencyKey: effectKey(req) } });
     expect(row.status).toBe('sent');
     expect(row.smtpResponse).toMatch(/^250/);
   });
@@ -98,8 +98,8 @@ describe('sendEmail exactly once', () => {
     const { outcome } = await stack.send(req);
     expect(outcome.status).toBe('sent');
     const received = await stack.inbox.waitFor((m) => m.to.includes(lead.email));
-    expect((await simpleParser(received.raw)).messageId).toBe(messageIdFor(keyOf(req), stack.config.MAIL_FROM));
-    expect((await stack.db.sentMessage.findUniqueOrThrow({ where: { idempotencyKey: keyOf(req) } })).status).toBe('sent');
+    expect((await simpleParser(received.raw)).messageId).toBe(messageIdFor(effectKey(req), stack.config.MAIL_FROM));
+    expect((await stack.db.sentMessage.findUniqueOrThrow({ where: { idempotencyKey: effectKey(req) } })).status).toBe('sent');
   });
 });
 
@@ -107,7 +107,7 @@ describe('sendEmail exactly once', () => {
 async function seedClaim(req: ReturnType<DeliveryStack['request']>, lead: { id: string; email: string }, claimedAt: Date) {
   await stack.db.sentMessage.create({
     data: {
-      idempotencyKey: keyOf(req),
+      idempotencyKey: effectKey(req),
       leadId: lead.id,
       workflowId: req.workflowId,
       stepKey: req.stepKey,
@@ -115,7 +115,7 @@ async function seedClaim(req: ReturnType<DeliveryStack['request']>, lead: { id: 
       templateId: req.templateId,
       stage: req.stage,
       toAddress: lead.email,
-      messageId: messageIdFor(keyOf(req), stack.config.MAIL_FROM),
+      messageId: messageIdFor(effectKey(req), stack.config.MAIL_FROM),
       status: 'claimed',
       claimedAt,
     },

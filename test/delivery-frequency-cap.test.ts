@@ -3,11 +3,12 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimStep } from '../activities/email/claim.ts';
-import { sendActivities, type SendOutcome } from '../activities/email/send.ts';
+import { sendActivities, type SendEmailResult } from '../activities/email/send.ts';
 import { loadCatalog } from '../email/index.ts';
 import type { Lead } from '../generated/prisma/client.ts';
 import { createMailer, type Mailer } from '../infra/mailer.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
 
 const HOUR = 3_600_000;
 let stack: DeliveryStack;
@@ -51,7 +52,7 @@ describe('frequency cap', () => {
     const { outcome } = await stack.send(req);
     expect(outcome).toEqual({ status: 'capped', retryAt: oldest.sentAt!.getTime() + HOUR });
     // The step is not consumed: no row, so the retry at retryAt can claim and send it.
-    expect(await stack.db.sentMessage.findUnique({ where: { idempotencyKey: `${req.workflowId}#${req.stepKey}` } })).toBeNull();
+    expect(await stack.db.sentMessage.findUnique({ where: { idempotencyKey: effectKey(req) } })).toBeNull();
     await new Promise((r) => setTimeout(r, 1000));
     expect(stack.inbox.to(lead.email)).toHaveLength(0);
 
@@ -72,7 +73,7 @@ describe('frequency cap', () => {
   it('lets only `max` of concurrent sends to one lead through, across campaigns', async () => {
     const lead = await stack.lead({ label: 'concurrent', firstName: 'Linus' });
     const { sendEmail } = sendActivities({ db: stack.db, mailer, catalog: loadCatalog(stack.config.templatesDir), config: stack.config });
-    const outcomes: SendOutcome[] = await Promise.all(
+    const outcomes: SendEmailResult[] = await Promise.all(
       ['alpha', 'beta', 'gamma', 'delta'].map((campaignId) =>
         sendEmail(stack.request(lead, { campaignId, workflowId: `journey/${campaignId}/${lead.id}`, frequencyCap: { max: 1, perMs: HOUR } })),
       ),

@@ -7,6 +7,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { messageIdFor } from '../infra/mailer.ts';
 import { openToken } from '../infra/tokens.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
+import { effectKey } from '../core/journey/effect-key.ts';
 
 const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const POSTAL = 'Acme Nurture GmbH, Teststraße 7, 10115 Berlin';
@@ -43,7 +44,7 @@ describe('a delivered marketing email', () => {
     leadId = lead.id;
     address = lead.email;
     const req = stack.request(lead);
-    key = `${req.workflowId}#${req.stepKey}`;
+    key = effectKey(req);
     const { outcome } = await stack.send(req);
     expect(outcome).toEqual({ status: 'sent', messageId: messageIdFor(key, stack.config.MAIL_FROM) });
     raw = (await stack.inbox.waitFor((m) => m.to.includes(address))).raw;

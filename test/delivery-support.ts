@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import type { SendEmailRequest, SendFaults, SendOutcome } from '../activities/email/send.ts';
-import { startWorker, type RunningWorker } from '../cli/services.ts';
+import type { SendEmailRequest, SendFaults, SendEmailResult } from '../activities/email/send.ts';
+import { startWorker, type RunningWorker } from '../app/services.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { Lead } from '../generated/prisma/client.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
-import { startSmtpInbox, type SmtpInbox } from '../infra/smtp-inbox.ts';
+import { startSmtpInbox, type SmtpInbox } from '../infra/dev/smtp-inbox.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('./delivery-workflows.ts', import.meta.url));
 let bundle: Promise<{ code: string }> | undefined;
@@ -31,7 +31,7 @@ export interface DeliveryStack {
   /** A send request for one step of a made-up journey of this lead. */
   request(lead: Lead, overrides?: Partial<SendEmailRequest>): SendEmailRequest;
   /** Runs the send through the worker (with Temporal's retries); its outcome and attempts. */
-  send(req: SendEmailRequest): Promise<{ outcome: SendOutcome; attempts: ActivityAttempts[] }>;
+  send(req: SendEmailRequest): Promise<{ outcome: SendEmailResult; attempts: ActivityAttempts[] }>;
   /** Starts one of test/delivery-workflows.ts by name. */
   start(workflow: 'deliverySend' | 'deliveryDiscountSend', args: unknown[]): Promise<WorkflowHandle>;
   close(): Promise<void>;
@@ -84,7 +84,7 @@ export async function startDeliveryStack(opts: { env?: Record<string, string>; f
     }),
     async send(req) {
       const handle = await start('deliverySend', [req]);
-      const outcome = (await handle.result()) as SendOutcome;
+      const outcome = (await handle.result()) as SendEmailResult;
       return { outcome, attempts: await activityAttempts(handle) };
     },
     start,

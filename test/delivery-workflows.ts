@@ -3,15 +3,16 @@
 // depending on which step a campaign happens to start with.
 import { proxyActivities } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.ts';
-import type { SendEmailRequest, SendOutcome } from '../activities/email/send.ts';
-import type { IssueDiscountRequest, IssuedDiscount } from '../activities/discount.ts';
+import type { SendEmailRequest, SendEmailResult } from '../activities/email/send.ts';
+import type { IssueDiscountRequest } from '../activities/discount.ts';
+import type { IssuedDiscount } from '../core/journey/state.ts';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-export async function deliverySend(req: SendEmailRequest): Promise<SendOutcome> {
+export async function deliverySend(req: SendEmailRequest): Promise<SendEmailResult> {
   return activities.sendEmail(req);
 }
 
@@ -19,7 +20,7 @@ export async function deliverySend(req: SendEmailRequest): Promise<SendOutcome> 
 export async function deliveryDiscountSend(
   issue: IssueDiscountRequest,
   send: Omit<SendEmailRequest, 'discount'>,
-): Promise<{ discount: IssuedDiscount; outcome: SendOutcome }> {
+): Promise<{ discount: IssuedDiscount; outcome: SendEmailResult }> {
   const discount = await activities.issueDiscount(issue);
   const again = await activities.issueDiscount({ ...issue, stepKey: `${issue.stepKey}-again` });
   if (again.code !== discount.code) throw new Error(`second discount step got ${again.code}, first ${discount.code}`);

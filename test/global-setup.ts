@@ -7,9 +7,10 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, migrate } from '../infra/db.ts';
-import { freePort } from '../infra/ports.ts';
-import { startTemporalDevServer, type DevServer } from '../infra/temporal-dev.ts';
+import { freePort } from '../infra/dev/ports.ts';
+import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
 import { WORKFLOWS_PATH } from '../worker/index.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +27,7 @@ export default async function setup(project: TestProject) {
   const databaseUrl = url.toString();
 
   const [server] = await Promise.all([
-    startTemporalDevServer({ port: await freePort(), cliPath: process.env.TEMPORAL_CLI_PATH }) as Promise<DevServer>,
+    startTemporalDevServer({ port: await freePort(), searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH }) as Promise<DevServer>,
     migrate(databaseUrl),
   ]);
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bundle-'));

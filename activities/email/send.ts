@@ -18,6 +18,8 @@ import { claimStep, FINISHED } from './claim.ts';
 import { composer } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
 import { classifySmtpError } from './smtp-errors.ts';
+import { effectKey } from '../../core/journey/effect-key.ts';
+import type { IssuedDiscount } from '../../core/journey/state.ts';
 
 export interface SendEmailRequest {
   workflowId: string;
@@ -26,12 +28,13 @@ export interface SendEmailRequest {
   campaignId: string;
   templateId: string;
   stage: string;
-  discount?: { code: string; percent: number; expiresAt: string };
+  /** expiresAt: ms since epoch; journeys started by earlier releases pass an ISO string. */
+  discount?: Omit<IssuedDiscount, 'expiresAt'> & { expiresAt: number | string };
   /** At most `max` marketing emails to this address within `perMs` (all campaigns). */
   frequencyCap?: FrequencyCap;
 }
 
-export type SendOutcome =
+export type SendEmailResult =
   | { status: 'sent'; messageId: string }
   | { status: 'suppressed' | 'bounced'; reason: string }
   | { status: 'capped'; retryAt: number };
@@ -59,8 +62,8 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
   const compose = composer(config, catalog);
 
   return {
-    async sendEmail(req: SendEmailRequest): Promise<SendOutcome> {
-      const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
+    async sendEmail(req: SendEmailRequest): Promise<SendEmailResult> {
+      const idempotencyKey = effectKey(req);
       if (req.frequencyCap) assertValidCap(req.frequencyCap);
       const existing = await db.sentMessage.findUnique({ where: { idempotencyKey } });
       if (existing && FINISHED.has(existing.status)) return outcomeOf(existing);
@@ -91,7 +94,7 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       }
 
       // Rendered before claiming: a template error is retried without leaving a claim behind.
-      const message = compose({ lead, idempotencyKey, messageId, campaignId: req.campaignId, templateId: req.templateId, discount: req.discount });
+      const message = compose({ lead, idempotencyKey, messageId, campaignId: req.campaignId, templateId: req.templateId, discount: req.discount && { ...req.discount, expiresAt: new Date(req.discount.expiresAt).toISOString() } });
 
       const claim = await claimStep(db, row, req.frequencyCap);
       if (claim.kind === 'finished') return outcomeOf(claim.row);
@@ -137,7 +140,7 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
   };
 }
 
-async function recordSent(db: Db, idempotencyKey: string, messageId: string, details: AcceptedDetails): Promise<SendOutcome> {
+async function recordSent(db: Db, idempotencyKey: string, messageId: string, details: AcceptedDetails): Promise<SendEmailResult> {
   const { response, subject, at } = details.smtpAccepted;
   await db.sentMessage.updateMany({
     where: { idempotencyKey, status: 'claimed' },
@@ -146,7 +149,7 @@ async function recordSent(db: Db, idempotencyKey: string, messageId: string, det
   return { status: 'sent', messageId };
 }
 
-function outcomeOf(row: SentMessage): SendOutcome {
+function outcomeOf(row: SentMessage): SendEmailResult {
   if (row.status === 'sent') return { status: 'sent', messageId: row.messageId };
   return { status: row.status as 'suppressed' | 'bounced', reason: row.reason ?? '' };
 }

@@ -9,13 +9,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { salesActivities } from '../../activities/sales.ts';
 import { createMailer, type Mailer } from '../../infra/mailer.ts';
-import { moveStage } from './journey.ts';
-import { campaignIdSchema } from '../../core/rules/schemas.ts';
-import { parseOrThrow } from './params.ts';
+import { moveLeadStage } from '../../workflows/journey/client.ts';
+import { campaignIdSchema, leadIdSchema } from '../../core/rules/schemas.ts';
+import { parseOrThrow } from '../../reports/query.ts';
 import { actorOf, sameOrigin } from './session.ts';
-import { redirectWithFlash, wantsJson, type DashboardContext } from './view.ts';
+import { redirectWithFlash, wantsJson } from './view.ts';
+import type { RouteDeps } from '../deps.ts';
 
-const target = z.object({ leadId: z.guid({ error: 'must be a lead id' }), campaign: campaignIdSchema });
+const target = z.object({ leadId: leadIdSchema, campaign: campaignIdSchema });
 const back = z
   .string()
   .regex(/^\/dashboard(\/|$|\?)/, 'must be a dashboard path')
@@ -23,7 +24,7 @@ const back = z
 const moveBody = z.object({ to: z.string().trim().min(1, 'is required').max(100), reason: z.string().trim().max(500).optional(), back });
 const notifyBody = z.object({ nonce: z.string().regex(/^[a-z0-9]{4,64}$/i, 'must be the form nonce').optional(), back });
 
-export function actionRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+export function actionRoutes(app: FastifyInstance, ctx: RouteDeps): void {
   let mailer: Mailer | undefined;
   app.addHook('onClose', async () => mailer?.close());
 
@@ -45,7 +46,7 @@ export function actionRoutes(app: FastifyInstance, ctx: DashboardContext): void 
     if (enrollment.status !== 'active') return answer(req, reply, body.back, 409, `the journey has ended (${enrollment.status}); nothing to move`);
     const actor = actorOf(req.viewer!);
     try {
-      await moveStage(ctx.temporal, enrollment.workflowId, { to: body.to, actor, reason: body.reason || `moved on by hand from the dashboard` });
+      await moveLeadStage(ctx.temporal, enrollment.workflowId, { to: body.to, actor, reason: body.reason || `moved on by hand from the dashboard` });
     } catch (err) {
       req.log.warn({ err, workflowId: enrollment.workflowId }, 'move on: signal failed');
       return answer(req, reply, body.back, 503, `could not reach the journey: ${(err as Error).message}`);

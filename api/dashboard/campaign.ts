@@ -2,43 +2,25 @@
 // simulator's timeline for a sample lead and event script (the same simulate() as
 // `nurture campaign simulate`, so what a marketer sees here is what the journey does).
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { formatErrors } from '../../core/campaign/load.ts';
 import { formatDuration } from '../../core/campaign/duration.ts';
 import type { Campaign } from '../../core/campaign/schema.ts';
 import type { Step } from '../../core/campaign/types.ts';
 import { describeStep } from '../../core/journey/query.ts';
-import { formatTimeline, simulate, type ScriptedEvent, type SimulatedLead, type Timeline } from '../../core/journey/simulate.ts';
-import { listCampaigns } from './campaignList.ts';
+import { sampleLeadSchema, type SampleLead } from '../../core/lead.ts';
+import { formatTimeline, scriptedEventsSchema, simulate, type ScriptedEvent, type Timeline } from '../../core/journey/simulate.ts';
+import { listCampaigns } from '../../reports/campaigns.ts';
 import { html, qs, type Html } from './html.ts';
-import { NotFound, params, view, type DashboardContext } from './view.ts';
+import { jsonParam, NotFound, params, view } from './view.ts';
+import type { RouteDeps } from '../deps.ts';
 
-const DEFAULT_LEAD: SimulatedLead = { email: 'ada@example.com', firstName: 'Ada', timezone: 'Europe/London' };
+const DEFAULT_LEAD: SampleLead = { email: 'ada@example.com', firstName: 'Ada', timezone: 'Europe/London' };
 const DEFAULT_EVENTS: ScriptedEvent[] = [
   { at: '+1d', type: 'open' },
   { at: '+1d1h', type: 'click' },
 ];
 
-const leadSchema = z
-  .object({ id: z.string().optional(), email: z.string().optional(), firstName: z.string().optional(), timezone: z.string().optional(), properties: z.record(z.string(), z.unknown()).optional() })
-  .strict();
-const eventsSchema = z
-  .array(z.object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() }).strict())
-  .max(500);
-
-function jsonParam<T>(name: string, raw: unknown, schema: z.ZodType<T>, fallback: T): { value: T; text: string; error: string | null } {
-  const text = typeof raw === 'string' && raw.trim() ? raw : JSON.stringify(fallback, null, 1);
-  if (typeof raw !== 'string' || !raw.trim()) return { value: fallback, text, error: null };
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    if (r.success) return { value: r.data, text, error: null };
-    return { value: fallback, text, error: `${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}` };
-  } catch (err) {
-    return { value: fallback, text, error: `${name}: not JSON (${(err as Error).message})` };
-  }
-}
-
-export function campaignPages(app: FastifyInstance, ctx: DashboardContext): void {
+export function campaignPages(app: FastifyInstance, ctx: RouteDeps): void {
   view(app, '/dashboard/campaigns', async () => {
     const [choices, scan] = [await listCampaigns(ctx), ctx.campaigns.scan()];
     const errors = formatErrors(scan.errors);
@@ -61,8 +43,8 @@ export function campaignPages(app: FastifyInstance, ctx: DashboardContext): void
     if (!parsed) throw new NotFound(`no campaign file declares campaign "${id}"`);
     const c = parsed.campaign;
     const q = req.query as { lead?: unknown; events?: unknown; days?: unknown };
-    const lead = jsonParam('lead', q.lead, leadSchema, DEFAULT_LEAD);
-    const events = jsonParam('events', q.events, eventsSchema, DEFAULT_EVENTS);
+    const lead = jsonParam('lead', q.lead, sampleLeadSchema, DEFAULT_LEAD);
+    const events = jsonParam('events', q.events, scriptedEventsSchema.max(500), DEFAULT_EVENTS);
     const days = Math.min(365, Math.max(1, Number(q.days) || 60));
     let timeline: Timeline | null = null;
     let simError = lead.error ?? events.error;

@@ -3,13 +3,14 @@
 // GET /api/funnel and `nurture report funnel`.
 import type { FastifyInstance } from 'fastify';
 import { formatRate, formatSeconds, type FunnelReport } from '../../core/funnel.ts';
-import { funnelQueryFrom, loadFunnel } from '../funnel.ts';
-import { campaignSelect, listCampaigns } from './campaignList.ts';
-import { html, n, qs, type Html } from './html.ts';
-import { dayOf, lastDayOf } from './params.ts';
-import { view, type DashboardContext } from './view.ts';
+import { listCampaigns } from '../../reports/campaigns.ts';
+import { funnelQueryFrom, loadFunnel } from '../../reports/funnel.ts';
+import { BadParams, dayOf, lastDayOf } from '../../reports/query.ts';
+import type { RouteDeps } from '../deps.ts';
+import { campaignSelect, html, n, qs, type Html } from './html.ts';
+import { view } from './view.ts';
 
-export function funnelPages(app: FastifyInstance, ctx: DashboardContext): void {
+export function funnelPages(app: FastifyInstance, ctx: RouteDeps): void {
   app.get('/dashboard', async (_req, reply) => reply.redirect('/dashboard/funnel'));
 
   view(app, '/dashboard/funnel', async (req) => {
@@ -87,4 +88,18 @@ function table(r: FunnelReport): Html {
         <td class="num" data-col="lost">${n(s.lost)}</td>
       </tr>`,
     )}</tbody></table></div>`;
+}
+
+/** GET /api/funnel?campaign=&from=&to=&stages=: the funnel page's numbers for other tools. */
+export function funnelApiRoutes(deps: RouteDeps) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/funnel', async (req, reply) => {
+      try {
+        return await loadFunnel(deps.db, deps.campaigns, funnelQueryFrom(req.query, deps.config.DEFAULT_CAMPAIGN));
+      } catch (err) {
+        if (err instanceof BadParams) return reply.code(400).send({ error: 'invalid_query', message: err.message, issues: err.issues });
+        throw err;
+      }
+    });
+  };
 }

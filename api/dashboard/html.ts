@@ -1,6 +1,7 @@
 // Server-rendered HTML without a template engine: an `html` tagged template that escapes
 // every interpolated value unless it is already Html, and the page layout. Lead data (names,
 // subjects, event payloads) comes from the outside world, so escaping is the default.
+import type { CampaignChoice } from '../../reports/campaigns.ts';
 import { STYLE } from './style.ts';
 
 export class Html {
@@ -90,4 +91,14 @@ export const n = (x: number) => NUMBER.format(x);
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== null && e[1] !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+}
+
+/** The campaign filter of a page. */
+export function campaignSelect(choices: CampaignChoice[], selected: string | undefined, opts: { any?: boolean } = {}): Html {
+  const ids = choices.map((c) => c.id);
+  const all = selected && !ids.includes(selected) ? [...choices, { id: selected, name: selected, hasFile: false }] : choices;
+  return html`<label>Campaign<select name="campaign">
+    ${opts.any ? html`<option value="">All campaigns</option>` : ''}
+    ${all.map((c) => html`<option value="${c.id}"${raw(c.id === selected ? ' selected' : '')}>${c.name === c.id ? c.id : `${c.name} (${c.id})`}</option>`)}
+  </select></label>`;
 }

@@ -5,18 +5,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { matchAdminToken } from '../auth.ts';
-import type { RouteDeps } from '../server.ts';
-import { funnelApiRoutes } from '../funnel.ts';
+import type { RouteDeps } from '../deps.ts';
 import { actionRoutes } from './actions.ts';
 import { campaignPages } from './campaign.ts';
 import { engagementPages } from './engagement.ts';
-import { funnelPages } from './funnel.ts';
+import { funnelApiRoutes, funnelPages } from './funnel.ts';
 import { html, page } from './html.ts';
 import { leadPages } from './lead.ts';
 import { clearSessionCookie, identify, setSessionCookie, signSession } from './session.ts';
 import { stalledPages } from './stalled.ts';
 import { templatePages } from './templates.ts';
-import { wantsJson, type DashboardContext } from './view.ts';
+import { wantsJson } from './view.ts';
 
 const loginBody = z.object({
   token: z.string().min(1, 'is required').max(1000),
@@ -42,7 +41,6 @@ function loginPage(next: string, error?: string): string {
 }
 
 export function dashboardRoutes(deps: RouteDeps) {
-  const ctx: DashboardContext = { config: deps.config, db: deps.db, temporal: deps.temporal, campaigns: deps.campaigns };
   const secureCookie = deps.config.PUBLIC_URL.startsWith('https:');
 
   return async (app: FastifyInstance) => {
@@ -82,14 +80,14 @@ export function dashboardRoutes(deps: RouteDeps) {
         void reply.header('www-authenticate', 'Bearer realm="nurture"');
         return reply.code(401).send({ error: 'unauthorized', message: 'an admin bearer token or a dashboard session is required' });
       });
-      funnelPages(secured, ctx);
-      stalledPages(secured, ctx);
-      leadPages(secured, ctx);
-      templatePages(secured, ctx);
-      campaignPages(secured, ctx);
-      engagementPages(secured, ctx);
-      actionRoutes(secured, ctx);
-      await secured.register(funnelApiRoutes({ db: deps.db, campaigns: deps.campaigns, defaultCampaign: deps.config.DEFAULT_CAMPAIGN }));
+      funnelPages(secured, deps);
+      stalledPages(secured, deps);
+      leadPages(secured, deps);
+      templatePages(secured, deps);
+      campaignPages(secured, deps);
+      engagementPages(secured, deps);
+      actionRoutes(secured, deps);
+      await secured.register(funnelApiRoutes(deps));
     });
   };
 }

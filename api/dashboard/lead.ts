@@ -3,66 +3,58 @@
 // stage; and what the journey has scheduled next (asked of the journey itself).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { leadIdSchema } from '../../core/rules/schemas.ts';
 import { stageStays, formatSeconds } from '../../core/funnel.ts';
 import { sampleRenderContext } from '../../email/index.ts';
 import { templateState } from './catalog.ts';
 import { html, leadName, raw, when, type Html } from './html.ts';
-import { queryStatus, nextStage } from './journey.ts';
-import { parseOrThrow } from './params.ts';
+import { nextStage } from '../../core/journey/state.ts';
+import { liveStatus } from './journey.ts';
+import { leadTimeline, loadLeadRecord, type LeadTimelineEntry } from '../../reports/lead.ts';
+import { parseOrThrow } from '../../reports/query.ts';
 import { actions, LIVE_STATUS_SCRIPT } from './stalled.ts';
-import { flash, NotFound, params, view, wantsJson, type DashboardContext } from './view.ts';
+import { flash, NotFound, params, view, wantsJson } from './view.ts';
+import type { RouteDeps } from '../deps.ts';
 
-/** Per kind, the most recent rows shown: a lead with years of opens still loads fast. */
-const LIMIT = 500;
-const idSchema = z.object({ id: z.guid({ error: 'must be a lead id' }) });
+const idSchema = z.object({ id: leadIdSchema });
 
-type EntryKind = 'email' | 'event' | 'stage' | 'flag' | 'notify' | 'discount';
-export interface TimelineEntry {
+/** A timeline line as the page shows it (the JSON twin carries the same). */
+interface TimelineLine {
   at: string;
-  kind: EntryKind;
+  kind: 'email' | 'event' | 'stage' | 'flag' | 'notify' | 'discount';
   campaignId: string | null;
   title: string;
   detail: string | null;
   link?: string;
 }
 
-async function loadLead(ctx: DashboardContext, id: string) {
-  const lead = await ctx.db.lead.findUnique({ where: { id } });
-  if (!lead) throw new NotFound(`no lead ${id}`);
-  const recent = { take: LIMIT } as const;
-  const [enrollments, messages, events, changes, flags, notifications, discounts] = await Promise.all([
-    ctx.db.enrollment.findMany({ where: { leadId: id }, orderBy: { enrolledAt: 'asc' } }),
-    ctx.db.sentMessage.findMany({ ...recent, where: { leadId: id }, orderBy: { claimedAt: 'desc' } }),
-    ctx.db.engagementEvent.findMany({ ...recent, where: { leadId: id }, orderBy: { occurredAt: 'desc' } }),
-    ctx.db.stageChange.findMany({ ...recent, where: { leadId: id }, orderBy: { occurredAt: 'desc' } }),
-    ctx.db.leadFlag.findMany({ ...recent, where: { leadId: id }, orderBy: { createdAt: 'desc' } }),
-    ctx.db.salesNotification.findMany({ ...recent, where: { leadId: id }, orderBy: { createdAt: 'desc' } }),
-    ctx.db.discountCode.findMany({ where: { leadId: id } }),
-  ]);
-  const timeline: TimelineEntry[] = [
-    ...messages.map((m) => ({
-      at: (m.sentAt ?? m.claimedAt).toISOString(),
-      kind: 'email' as const,
-      campaignId: m.campaignId,
-      title: `${m.status === 'sent' ? 'Sent' : m.status} ${m.templateId}`,
-      detail: m.subject ?? m.reason,
-      link: `/dashboard/leads/${id}/messages/${m.id}`,
-    })),
-    ...events.map((e) => ({ at: e.occurredAt.toISOString(), kind: 'event' as const, campaignId: e.campaignId, title: e.type, detail: e.templateId ? `on ${e.templateId}` : null })),
-    ...changes.map((c) => ({
-      at: c.occurredAt.toISOString(),
-      kind: 'stage' as const,
-      campaignId: c.campaignId,
-      title: `${c.fromStage ?? 'start'} → ${c.toStage}`,
-      detail: `${c.reason}${c.actor !== 'journey' ? ` (by ${c.actor})` : ''}`,
-    })),
-    ...flags.flatMap((f) => [
-      { at: f.createdAt.toISOString(), kind: 'flag' as const, campaignId: f.campaignId, title: `flagged ${f.kind}${f.stage ? ` in ${f.stage}` : ''}`, detail: f.reason },
-      ...(f.clearedAt ? [{ at: f.clearedAt.toISOString(), kind: 'flag' as const, campaignId: f.campaignId, title: `${f.kind} cleared`, detail: null }] : []),
-    ]),
-    ...notifications.map((n) => ({ at: n.createdAt.toISOString(), kind: 'notify' as const, campaignId: n.campaignId, title: `sales notified (${n.status})`, detail: `${n.reason} → ${n.target}` })),
-    ...discounts.map((d) => ({ at: d.createdAt.toISOString(), kind: 'discount' as const, campaignId: d.campaignId, title: `discount ${d.code} (${d.percent}%)`, detail: `expires ${d.expiresAt.toISOString()}${d.redeemedAt ? ', redeemed' : ''}` })),
-  ].sort((a, b) => b.at.localeCompare(a.at));
+function line(leadId: string, t: LeadTimelineEntry): TimelineLine {
+  const base = { at: t.at.toISOString(), campaignId: t.campaignId };
+  switch (t.kind) {
+    case 'message':
+      return { ...base, kind: 'email', title: `${t.status === 'sent' ? 'Sent' : t.status} ${t.templateId}`, detail: t.subject ?? t.reason, link: `/dashboard/leads/${leadId}/messages/${t.id}` };
+    case 'event':
+      return { ...base, kind: 'event', title: t.type, detail: t.templateId ? `on ${t.templateId}` : null };
+    case 'stage_change':
+      return { ...base, kind: 'stage', title: `${t.from ?? 'start'} → ${t.to}`, detail: `${t.reason}${t.actor !== 'journey' ? ` (by ${t.actor})` : ''}` };
+    case 'flag':
+      return t.cleared
+        ? { ...base, kind: 'flag', title: `${t.flag} cleared`, detail: null }
+        : { ...base, kind: 'flag', title: `flagged ${t.flag}${t.stage ? ` in ${t.stage}` : ''}`, detail: t.reason };
+    case 'notification':
+      return { ...base, kind: 'notify', title: `sales notified (${t.status})`, detail: `${t.reason} → ${t.target}` };
+    case 'discount':
+      return { ...base, kind: 'discount', title: `discount ${t.code} (${t.percent}%)`, detail: `expires ${t.expiresAt.toISOString()}${t.redeemedAt ? ', redeemed' : ''}` };
+  }
+}
+
+async function loadLead(ctx: RouteDeps, id: string) {
+  const record = await loadLeadRecord(ctx.db, id);
+  if (!record) throw new NotFound(`no lead ${id}`);
+  const { lead, enrollments, events, stageChanges } = record;
+  const timeline = leadTimeline(record)
+    .reverse()
+    .map((t) => line(id, t));
 
   const now = new Date();
   const journeys = enrollments.map((e) => {
@@ -75,7 +67,7 @@ async function loadLead(ctx: DashboardContext, id: string) {
       .filter((ev) => (ev.campaignId === null || ev.campaignId === e.campaignId) && points[ev.type] !== undefined)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
       .map((ev) => ({ at: ev.occurredAt.toISOString(), score: (score += points[ev.type]!), event: ev.type }));
-    const stays = stageStays(changes.filter((c) => c.campaignId === e.campaignId), now).map((s) => ({ ...s, since: s.since.toISOString() }));
+    const stays = stageStays(stageChanges.filter((c) => c.campaignId === e.campaignId), now).map((s) => ({ ...s, since: s.since.toISOString() }));
     return {
       campaignId: e.campaignId,
       workflowId: e.workflowId,
@@ -87,7 +79,7 @@ async function loadLead(ctx: DashboardContext, id: string) {
       stageEnteredAt: e.stageEnteredAt?.toISOString() ?? null,
       lastEngagementAt: e.lastEngagementAt?.toISOString() ?? null,
       stages: Object.keys(campaign?.stages ?? {}),
-      moveTo: nextStage(campaign, e.stage) ?? null,
+      moveTo: (campaign && nextStage(campaign, e.stage)) ?? null,
       scoreOverTime,
       stays,
     };
@@ -95,12 +87,12 @@ async function loadLead(ctx: DashboardContext, id: string) {
   return { lead, journeys, timeline };
 }
 
-export function leadPages(app: FastifyInstance, ctx: DashboardContext): void {
+export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
   view(app, '/dashboard/leads/:id', async (req) => {
     const { id } = parseOrThrow(idSchema, params(req));
     const { lead, journeys, timeline } = await loadLead(ctx, id);
     // JSON callers get the journeys' own answers inline; the page fills them in afterwards.
-    const live = wantsJson(req) ? await Promise.all(journeys.map((j) => queryStatus(ctx.temporal, j.workflowId))) : [];
+    const live = wantsJson(req) ? await Promise.all(journeys.map((j) => liveStatus(ctx.temporal, j.workflowId))) : [];
     const back = `/dashboard/leads/${id}`;
     return {
       title: lead.email,
@@ -139,7 +131,7 @@ export function leadPages(app: FastifyInstance, ctx: DashboardContext): void {
   // The rendered copy of one sent email: re-rendered for this lead from the current template
   // with placeholder links (a click here must not count as the lead's click or unsubscribe).
   view(app, '/dashboard/leads/:id/messages/:messageId', async (req) => {
-    const p = parseOrThrow(z.object({ id: z.guid(), messageId: z.guid() }), params(req));
+    const p = parseOrThrow(z.object({ id: leadIdSchema, messageId: z.guid({ error: 'must be a message id' }) }), params(req));
     const m = await ctx.db.sentMessage.findFirst({ where: { id: p.messageId, leadId: p.id }, include: { lead: true } });
     if (!m) throw new NotFound(`no message ${p.messageId} for lead ${p.id}`);
     const discount = await ctx.db.discountCode.findUnique({ where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } } });

@@ -3,15 +3,16 @@
 // journey, which records the stage change with who did it).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Prisma } from '../../generated/prisma/client.ts';
-import { campaignSelect, listCampaigns } from './campaignList.ts';
-import { html, leadName, n, qs, when, type Html } from './html.ts';
-import { nextStage, queryStatus, stallPlan } from './journey.ts';
 import { campaignIdSchema } from '../../core/rules/schemas.ts';
-import { parseOrThrow } from './params.ts';
-import { flash, view, type DashboardContext } from './view.ts';
+import { listCampaigns } from '../../reports/campaigns.ts';
+import { parseOrThrow } from '../../reports/query.ts';
+import { loadStalled, STALLED_PAGE_SIZE, type StalledLead } from '../../reports/stalled.ts';
+import type { RouteDeps } from '../deps.ts';
+import { campaignSelect, html, leadName, n, qs, when, type Html } from './html.ts';
+import { liveStatus, type LiveStatus } from './journey.ts';
+import { flash, view } from './view.ts';
 
-export const STALLED_PAGE_SIZE = 100;
+type StalledRow = StalledLead & { name: string; live?: LiveStatus };
 
 const querySchema = z.object({
   campaign: campaignIdSchema.optional().or(z.literal('').transform(() => undefined)),
@@ -20,107 +21,14 @@ const querySchema = z.object({
   live: z.enum(['0', '1']).optional(),
 });
 
-export interface StalledLead {
-  workflowId: string;
-  leadId: string;
-  email: string;
-  name: string;
-  campaignId: string;
-  stage: string | null;
-  score: number;
-  stalledSince: string | null;
-  stalledReason: string | null;
-  stageEnteredAt: string | null;
-  lastEngagementAt: string | null;
-  plan: string;
-  dormantAt: string | null;
-  moveTo: string | null;
-  live?: Awaited<ReturnType<typeof queryStatus>>;
-}
-
-interface Row {
-  workflow_id: string;
-  lead_id: string;
-  campaign_id: string;
-  stage: string | null;
-  score: number;
-  stage_entered_at: Date | null;
-  last_engagement_at: Date | null;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  stalled_since: Date | null;
-  stalled_reason: string | null;
-}
-
-export interface StalledFilter {
-  campaign?: string;
-  stage?: string;
-  page: number;
-}
-
-const stalledWhere = (f: StalledFilter) => Prisma.sql`e.stalled AND e.status = 'active'
-    ${f.campaign ? Prisma.sql`AND e.campaign_id = ${f.campaign}` : Prisma.empty}`;
-
-export function stalledCountsSql(f: StalledFilter): Prisma.Sql {
-  return Prisma.sql`
-    SELECT campaign_id, stage, count(*)::int AS n FROM enrollments e WHERE ${stalledWhere(f)}
-    GROUP BY campaign_id, stage ORDER BY campaign_id, stage`;
-}
-
-/**
- * The open stall flag says since when (longest-stalled first); the enrollment's stage entry
- * stands in for journeys stalled before flags were written.
- */
-export function stalledListSql(f: StalledFilter): Prisma.Sql {
-  return Prisma.sql`
-    SELECT e.workflow_id, e.lead_id, e.campaign_id, e.stage, e.score, e.stage_entered_at, e.last_engagement_at,
-           l.email, l.first_name, l.last_name, f.created_at AS stalled_since, f.reason AS stalled_reason
-    FROM enrollments e
-    JOIN leads l ON l.id = e.lead_id
-    LEFT JOIN LATERAL (
-      SELECT created_at, reason FROM lead_flags lf
-      WHERE lf.lead_id = e.lead_id AND lf.workflow_id = e.workflow_id AND lf.kind = 'stalled' AND lf.cleared_at IS NULL
-      ORDER BY created_at DESC LIMIT 1) f ON true
-    WHERE ${stalledWhere(f)} ${f.stage ? Prisma.sql`AND e.stage = ${f.stage}` : Prisma.empty}
-    ORDER BY coalesce(f.created_at, e.stage_entered_at) NULLS LAST, e.id
-    LIMIT ${STALLED_PAGE_SIZE} OFFSET ${(f.page - 1) * STALLED_PAGE_SIZE}`;
-}
-
-export async function loadStalled(ctx: DashboardContext, f: StalledFilter) {
-  const [counts, rows] = await Promise.all([
-    ctx.db.$queryRaw<Array<{ campaign_id: string; stage: string | null; n: number }>>(stalledCountsSql(f)),
-    ctx.db.$queryRaw<Row[]>(stalledListSql(f)),
-  ]);
-  const leads = rows.map((r): StalledLead => {
-    const campaign = ctx.campaigns.get(r.campaign_id)?.campaign;
-    const plan = stallPlan(campaign, r.stage, r.stalled_since);
-    return {
-      workflowId: r.workflow_id,
-      leadId: r.lead_id,
-      email: r.email,
-      name: leadName({ email: r.email, firstName: r.first_name, lastName: r.last_name }),
-      campaignId: r.campaign_id,
-      stage: r.stage,
-      score: r.score,
-      stalledSince: r.stalled_since?.toISOString() ?? null,
-      stalledReason: r.stalled_reason,
-      stageEnteredAt: r.stage_entered_at?.toISOString() ?? null,
-      lastEngagementAt: r.last_engagement_at?.toISOString() ?? null,
-      plan: plan.text,
-      dormantAt: plan.dormantAt,
-      moveTo: nextStage(campaign, r.stage) ?? null,
-    };
-  });
-  return { counts: counts.map((c) => ({ campaign: c.campaign_id, stage: c.stage, stalled: c.n })), leads };
-}
-
-export function stalledPages(app: FastifyInstance, ctx: DashboardContext): void {
+export function stalledPages(app: FastifyInstance, ctx: RouteDeps): void {
   view(app, '/dashboard/stalled', async (req) => {
     const f = parseOrThrow(querySchema, req.query);
-    const [{ counts, leads }, choices] = await Promise.all([loadStalled(ctx, f), listCampaigns(ctx)]);
+    const [stalled, choices] = await Promise.all([loadStalled(ctx, f), listCampaigns(ctx)]);
+    const { counts } = stalled;
+    const leads: StalledRow[] = stalled.leads.map((l) => ({ ...l, name: leadName(l) }));
     // JSON callers may ask for the journeys' own answers (one bounded query each).
-    if (f.live === '1') await Promise.all(leads.map(async (l) => (l.live = await queryStatus(ctx.temporal, l.workflowId))));
+    if (f.live === '1') await Promise.all(leads.map(async (l) => (l.live = await liveStatus(ctx.temporal, l.workflowId))));
     const total = counts.filter((c) => !f.stage || c.stage === f.stage).reduce((n, c) => n + c.stalled, 0);
     const back = `/dashboard/stalled${qs({ campaign: f.campaign, stage: f.stage, page: f.page > 1 ? f.page : undefined })}`;
     return {
@@ -145,12 +53,12 @@ export function stalledPages(app: FastifyInstance, ctx: DashboardContext): void 
   // a slow or absent worker never slows the page.
   view(app, '/dashboard/journeys/status', async (req) => {
     const ids = ([] as string[]).concat((req.query as { id?: string | string[] }).id ?? []).slice(0, STALLED_PAGE_SIZE);
-    const statuses = await Promise.all(ids.map(async (id) => [id, await queryStatus(ctx.temporal, id)] as const));
+    const statuses = await Promise.all(ids.map(async (id) => [id, await liveStatus(ctx.temporal, id)] as const));
     return { title: 'Journey status', data: Object.fromEntries(statuses), body: () => html`<pre>${JSON.stringify(Object.fromEntries(statuses), null, 2)}</pre>` };
   });
 }
 
-function stalledTable(leads: StalledLead[], back: string): Html {
+function stalledTable(leads: StalledRow[], back: string): Html {
   return html`<div class="scroll"><table class="stalled">
     <thead><tr><th>Lead</th><th>Stage</th><th>Stalled since</th><th>Last engagement</th><th class="num">Score</th><th>What happens next</th><th>Act</th></tr></thead>
     <tbody>${leads.map(

@@ -2,41 +2,18 @@
 // HTML and text side by side, with its lint problems shown where the preview would be.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { emailSchema } from '../../core/rules/schemas.ts';
+import { sampleLeadSchema, type SampleLead } from '../../core/lead.ts';
 import { SAMPLE_LEAD, sampleRenderContext, type RenderedEmail } from '../../email/index.ts';
 import type { Config } from '../../config/index.ts';
 import { problemLine, templateState, type TemplateEntry, type TemplateState } from './catalog.ts';
 import { html, qs, type Html } from './html.ts';
-import { NotFound, params, view, type DashboardContext } from './view.ts';
-
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const leadSchema = z
-  .object({
-    id: z.string().optional(),
-    email: emailSchema,
-    firstName: z.string().optional(),
-    lastName: z.string().optional(),
-    company: z.string().optional(),
-    timezone: z.string().optional(),
-    properties: z.record(z.string(), scalar).optional(),
-  })
-  .strict();
-type SampleLead = z.infer<typeof leadSchema>;
+import { jsonParam, NotFound, params, view } from './view.ts';
+import type { RouteDeps } from '../deps.ts';
 
 /** The sample lead from `?lead=<json>`, or the default one; a bad value is shown, not thrown. */
-export function sampleLead(raw: unknown): { lead: SampleLead; text: string; error: string | null } {
-  const fallback = { lead: SAMPLE_LEAD as SampleLead, text: JSON.stringify(SAMPLE_LEAD, null, 2), error: null };
-  if (typeof raw !== 'string' || raw.trim() === '') return fallback;
-  if (raw.length > 16_384) return { ...fallback, text: raw.slice(0, 16_384), error: 'the sample lead is longer than 16 KB' };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    return { ...fallback, text: raw, error: `not JSON: ${(err as Error).message}` };
-  }
-  const r = leadSchema.safeParse(json);
-  if (!r.success) return { ...fallback, text: raw, error: r.error.issues.map((i) => `${i.path.join('.') || '(lead)'}: ${i.message}`).join('; ') };
-  return { lead: r.data, text: raw, error: null };
+function sampleLead(raw: unknown): { lead: SampleLead; text: string; error: string | null } {
+  const { value, text, error } = jsonParam('lead', raw, sampleLeadSchema.required({ email: true }), SAMPLE_LEAD as SampleLead);
+  return { lead: value, text, error };
 }
 
 type Preview = { ok: true; rendered: RenderedEmail } | { ok: false; error: string };
@@ -54,7 +31,7 @@ function preview(state: TemplateState, e: TemplateEntry, lead: SampleLead, confi
 
 const filterSchema = z.object({ kind: z.string().max(50).optional(), stage: z.string().max(100).optional(), lead: z.string().optional() });
 
-export function templatePages(app: FastifyInstance, ctx: DashboardContext): void {
+export function templatePages(app: FastifyInstance, ctx: RouteDeps): void {
   view(app, '/dashboard/templates', async (req) => {
     const f = filterSchema.parse(req.query);
     const state = templateState(ctx.config.templatesDir);

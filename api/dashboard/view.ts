@@ -2,19 +2,9 @@
 // `.json`, or `Accept: application/json`), built from the same data object, so other tools
 // can draw their own charts from exactly what the page shows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Db } from '../../infra/db.ts';
-import type { CampaignRegistry } from '../../infra/campaigns.ts';
-import type { Config } from '../../config/index.ts';
-import type { TemporalGate } from '../temporal.ts';
+import type { z } from 'zod';
 import { html, page, type Html, type NAV } from './html.ts';
-import { BadParams } from './params.ts';
-
-export interface DashboardContext {
-  config: Config;
-  db: Db;
-  temporal: TemporalGate;
-  campaigns: CampaignRegistry;
-}
+import { BadParams } from '../../reports/query.ts';
 
 export interface View {
   title: string;
@@ -25,6 +15,25 @@ export interface View {
 }
 
 export class NotFound extends Error {}
+
+/** Longest JSON a page parameter (a sample lead, an event script) may hold. */
+const MAX_JSON_PARAM = 16_384;
+
+/**
+ * A JSON page parameter (`?lead=<json>`), validated; a bad value is shown next to the form with
+ * the fallback used instead, never thrown.
+ */
+export function jsonParam<T>(name: string, raw: unknown, schema: z.ZodType<T>, fallback: T): { value: T; text: string; error: string | null } {
+  if (typeof raw !== 'string' || !raw.trim()) return { value: fallback, text: JSON.stringify(fallback, null, 1), error: null };
+  if (raw.length > MAX_JSON_PARAM) return { value: fallback, text: raw.slice(0, MAX_JSON_PARAM), error: `${name}: longer than ${MAX_JSON_PARAM / 1024} KB` };
+  try {
+    const r = schema.safeParse(JSON.parse(raw));
+    if (r.success) return { value: r.data, text: raw, error: null };
+    return { value: fallback, text: raw, error: `${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}` };
+  } catch (err) {
+    return { value: fallback, text: raw, error: `${name}: not JSON (${(err as Error).message})` };
+  }
+}
 
 export function wantsJson(req: FastifyRequest): boolean {
   if (req.url.split('?')[0]!.endsWith('.json')) return true;

@@ -5,7 +5,7 @@ import { engagementEventSchema, eventBatchSchema, isBatch, suppressionFor, type 
 import { describeIssues } from '../../core/rules/schemas.ts';
 import { recordEngagement } from '../engagement.ts';
 import { RETRY_AFTER_SECONDS, isRetryable, sendError, unavailableBody } from '../errors.ts';
-import type { RouteDeps } from '../server.ts';
+import type { RouteDeps } from '../deps.ts';
 
 export const EVENT_BODY_LIMIT = 256 * 1024;
 export const BATCH_BODY_LIMIT = 2 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // The signed webhooks: signup and engagement events, sharing one body parser that verifies
 // the Nurture-Signature over the raw bytes.
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../server.ts';
+import type { RouteDeps } from '../deps.ts';
 import { useSignedJsonBody } from './body.ts';
 import { eventRoutes } from './events.ts';
 import { signupRoutes } from './signup.ts';

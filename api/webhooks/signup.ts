@@ -4,11 +4,12 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { signupSchema, type Signup } from '../../core/lead.ts';
 import { describeIssues } from '../../core/rules/schemas.ts';
-import { journeyWorkflowId, type LeadSnapshot } from '../../workflows/journey/types.ts';
+import type { LeadSnapshot } from '../../core/lead.ts';
+import { enrollLead } from '../../workflows/journey/client.ts';
+import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
 import { sendError } from '../errors.ts';
-import { enrollJourney } from '../temporal.ts';
-import type { RouteDeps } from '../server.ts';
+import type { RouteDeps } from '../deps.ts';
 
 export const SIGNUP_BODY_LIMIT = 256 * 1024;
 
@@ -108,7 +109,7 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
           data: [{ leadId: lead.id, campaignId, campaignVersion: campaign.version, workflowId }],
           skipDuplicates: true,
         });
-        const result = await enrollJourney(temporal, {
+        const result = await enrollLead(temporal, {
           lead: snapshot(lead),
           campaign,
           taskQueue: config.TEMPORAL_TASK_QUEUE,

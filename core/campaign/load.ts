@@ -1,9 +1,7 @@
-// Reading campaign files: YAML -> zod -> Campaign, with every problem reported as
+// Parsing campaign files: YAML text -> zod -> Campaign, with every problem reported as
 // file:line:column plus the path inside the file, so a marketer can find the exact line.
-// Uses node: modules, so it is for the worker, API and CLI only, never for workflow code.
+// Reading the files is infra/campaigns.ts's job; this is never imported by workflow code.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { campaignSchema, type Campaign } from './schema.ts';
@@ -34,33 +32,6 @@ export function parseCampaign(text: string, file: string): CampaignParseResult {
     return { ok: false, errors: parsed.error.issues.flatMap((issue) => toErrors(issue, doc, at, file)) };
   }
   return { ok: true, file, campaign: parsed.data, version: campaignVersion(text) };
-}
-
-export async function loadCampaignFile(file: string): Promise<CampaignParseResult> {
-  return parseCampaign(await readFile(file, 'utf8'), file);
-}
-
-/** Every *.yaml / *.yml in dir. Two files declaring the same campaign id is an error too. */
-export async function loadCampaignDir(dir: string): Promise<{ campaigns: ParsedCampaign[]; errors: CampaignError[] }> {
-  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-  const campaigns: ParsedCampaign[] = [];
-  const errors: CampaignError[] = [];
-  const byId = new Map<string, string>();
-  for (const name of names) {
-    const result = await loadCampaignFile(path.join(dir, name));
-    if (!result.ok) {
-      errors.push(...result.errors);
-      continue;
-    }
-    const other = byId.get(result.campaign.id);
-    if (other !== undefined) {
-      errors.push({ file: result.file, line: 1, column: 1, path: 'id', message: `campaign id "${result.campaign.id}" is also used by ${other}` });
-      continue;
-    }
-    byId.set(result.campaign.id, result.file);
-    campaigns.push(result);
-  }
-  return { campaigns, errors };
 }
 
 /** One line per problem: `campaigns/x.yaml:12:5 stages.desire.steps[2].within: must be a duration like 3d`. */

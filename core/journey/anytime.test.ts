@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignFromYaml } from './fixtures.ts';
+import { campaignFromYaml } from '../../test/fixtures/campaigns.ts';
 import { simulate } from './simulate.ts';
 
 const campaign = (anytime: boolean) =>

@@ -2,7 +2,7 @@
 // same instant the send completes) still answers that waitFor, once.
 import { describe, expect, it } from 'vitest';
 import type { JourneyEffects } from './effects.ts';
-import { campaignFromYaml } from './fixtures.ts';
+import { campaignFromYaml } from '../../test/fixtures/campaigns.ts';
 import { runJourney } from './interpreter.ts';
 import { newJourneyState, receiveEvent } from './state.ts';
 

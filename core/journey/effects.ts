@@ -1,10 +1,7 @@
 // The only way the journey interpreter touches the world. The Temporal workflow implements
 // these with activities, `condition` and workflow time; the simulator with a virtual clock.
 // Everything the interpreter decides goes through here, so both hosts see the same decisions.
-import type { JourneyState } from './state.ts';
-
-/** A discount code issued to a lead; later sends carry it until it expires. */
-export type IssuedDiscount = { code: string; percent: number; expiresAt: number };
+import type { IssuedDiscount, JourneyEndKind, JourneyState } from './state.ts';
 
 export type SendRequest = { stepKey: string; templateId: string; stage: string; discount?: IssuedDiscount };
 
@@ -40,8 +37,6 @@ export interface JourneyEffects {
   /** Asked at step boundaries only, where the whole journey position is in the state. */
   shouldContinueAsNew(): boolean;
 }
-
-export type JourneyEndKind = 'completed' | 'exited' | 'dormant';
 
 /**
  * `continueAsNew`: start a new run with this state (the same object the host applies events

@@ -20,6 +20,7 @@ import { effectiveTimeZone, nextSendTime } from './sendWindow.ts';
 import {
   conditionHolds,
   goalMovesForward,
+  nextStage,
   nextStallCheck,
   pushHistory,
   stageIndex,
@@ -170,8 +171,7 @@ async function finishBlock(ctx: Ctx): Promise<void> {
     state.interrupted = null;
     return;
   }
-  const names = Object.keys(campaign.stages);
-  const next = names[names.indexOf(state.stage ?? '') + 1];
+  const next = nextStage(campaign, state.stage);
   if (next === undefined) throw new End({ kind: 'completed', reason: `finished the last stage (${state.stage})` });
   await enterStage(ctx, next, `finished stage ${state.stage}`);
 }

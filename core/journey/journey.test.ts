@@ -1,7 +1,7 @@
 // The journey logic, driven through the simulator: the same runJourney the workflow runs.
 import { describe, expect, it } from 'vitest';
 import type { SendOutcome } from './effects.ts';
-import { campaignFromYaml, fastFunnel, windowed } from './fixtures.ts';
+import { campaignFromYaml, fastFunnel, windowed } from '../../test/fixtures/campaigns.ts';
 import { runJourney } from './interpreter.ts';
 import { simulate, type ScriptedEvent, type Timeline } from './simulate.ts';
 import { moveLead, newJourneyState, receiveEvent } from './state.ts';

@@ -75,3 +75,19 @@ export function describeJourney(state: JourneyState, campaign: Campaign): Journe
     history: state.history.map((h) => ({ ...h, at: iso(h.at) })),
   };
 }
+
+/**
+ * What the campaign file says happens to a lead stalled in `stage`, without asking Temporal:
+ * the re-engagement steps, and when it turns dormant if nothing happens.
+ */
+export function stallPlan(campaign: Campaign | undefined, stage: string | null, stalledSince: Date | null): { text: string; dormantAt: string | null } {
+  const rule = campaign && stage ? campaign.stages[stage]?.stall : undefined;
+  if (!rule) return { text: campaign ? 'no stall rule for this stage' : 'campaign file not found', dormantAt: null };
+  const steps = (rule.reengage ?? []).map(describeStep);
+  const dormantAt = rule.dormantAfter && stalledSince ? new Date(stalledSince.getTime() + rule.dormantAfter).toISOString() : null;
+  const parts = [
+    steps.length ? `re-engage: ${steps.join(', ')}` : 'no re-engagement steps',
+    rule.dormantAfter ? `dormant after ${formatDuration(rule.dormantAfter)} more without engagement` : 'never turns dormant',
+  ];
+  return { text: parts.join('; '), dormantAt };
+}

@@ -1,20 +1,26 @@
 // Runs the same runJourney the workflow runs, on a virtual clock: each wait jumps straight to
 // its deadline or to the next scripted event, whichever comes first. A marketer sees the exact
 // timeline a lead would get, and tests cover the journey logic without a server.
+import { z } from 'zod';
 import type { Campaign } from '../campaign/schema.ts';
+import type { SampleLead } from '../lead.ts';
 import { parseDuration } from '../campaign/duration.ts';
 import type { JourneyEffects, SendOutcome, SendRequest } from './effects.ts';
 import { runJourney } from './interpreter.ts';
 import { effectiveTimeZone, localTime } from './sendWindow.ts';
-import { newJourneyState, receiveEvent, type JourneyEvent, type JourneyState } from './state.ts';
+import { newJourneyState, receiveEvent, type JourneyEndKind, type JourneyEvent, type JourneyState } from './state.ts';
 
 const DAY_MS = 86_400_000;
 /** A Monday, so that default simulations are reproducible and start on a working day. */
 export const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
 
-export type SimulatedLead = { id?: string; email?: string; firstName?: string; timezone?: string; properties?: Record<string, unknown> };
 /** `at`: an ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
-export type ScriptedEvent = { at: string | number; type: string; data?: Record<string, unknown>; id?: string };
+export const scriptedEventsSchema = z.array(
+  z
+    .object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() })
+    .strict(),
+);
+export type ScriptedEvent = z.infer<typeof scriptedEventsSchema>[number];
 
 export type TimelineKind = 'send' | 'stage' | 'flag' | 'notify' | 'discount' | 'exit' | 'end' | 'event';
 export type TimelineEntry = { at: string; kind: TimelineKind; detail: string; stage: string | null; stepKey?: string };
@@ -25,7 +31,7 @@ export type Timeline = {
   timeZone: string;
   entries: TimelineEntry[];
   /** 'waiting': the lead was still in a wait when the simulated period ended. */
-  result: { kind: 'completed' | 'exited' | 'dormant' | 'waiting'; reason: string };
+  result: { kind: JourneyEndKind | 'waiting'; reason: string };
   state: JourneyState;
   /** How many runs the journey took (continue-as-new starts a new one). */
   runs: number;
@@ -57,7 +63,7 @@ export function parseInstant(at: string | number, start: number): number {
 
 export async function simulate(
   campaign: Campaign,
-  lead: SimulatedLead,
+  lead: SampleLead,
   events: ScriptedEvent[],
   opts: SimulateOptions = {},
 ): Promise<Timeline> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastFunnel } from './fixtures.ts';
+import { fastFunnel } from '../../test/fixtures/campaigns.ts';
 import { applyEvent, newJourneyState, receiveEvent, SEEN_EVENT_LIMIT, type JourneyEvent, type JourneyState } from './state.ts';
 
 const campaign = fastFunnel();

@@ -4,18 +4,16 @@
 import type { Campaign } from '../campaign/schema.ts';
 import type { Condition, Filter } from '../campaign/types.ts';
 import { findStepPath, type StepPath } from '../campaign/steps.ts';
-import type { IssuedDiscount, JourneyEndKind } from './effects.ts';
+import type { LeadSnapshot } from '../lead.ts';
 
 export const SEEN_EVENT_LIMIT = 2000;
 export const HISTORY_LIMIT = 200;
 
-export type LeadSnapshot = {
-  id: string;
-  email: string;
-  firstName?: string;
-  timezone?: string;
-  properties: Record<string, unknown>;
-};
+/** How a journey ends (also its enrollment row's status); one that continues as new has not ended. */
+export type JourneyEndKind = 'completed' | 'exited' | 'dormant';
+
+/** A discount code issued to a lead; later sends carry it until it expires (ms since epoch). */
+export type IssuedDiscount = { code: string; percent: number; expiresAt: number };
 
 export type JourneyEvent = { id: string; type: string; occurredAt: number; data?: Record<string, unknown> };
 
@@ -89,7 +87,7 @@ export interface JourneyState {
 
 export function newJourneyState(init: {
   campaign: Campaign;
-  lead: Omit<LeadSnapshot, 'properties'> & { properties?: Record<string, unknown> };
+  lead: Omit<LeadSnapshot, 'properties'> & { properties?: LeadSnapshot['properties'] };
   now: number;
   campaignVersion?: string;
   enrollment?: number;
@@ -138,6 +136,11 @@ export function isEngagement(campaign: Campaign, type: string): boolean {
 
 export function stageIndex(campaign: Campaign, stage: string | null): number {
   return stage === null ? -1 : Object.keys(campaign.stages).indexOf(stage);
+}
+
+/** The stage after `stage` in the campaign's order, where a lead goes when it finishes `stage`. */
+export function nextStage(campaign: Campaign, stage: string | null): string | undefined {
+  return Object.keys(campaign.stages)[stageIndex(campaign, stage) + 1];
 }
 
 /**

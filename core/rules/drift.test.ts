@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { campaignSchema } from '../campaign/schema.ts';
 import { engagementEventSchema } from '../events.ts';
 import { signupSchema } from '../lead.ts';
-import { periodSchema } from '../../api/dashboard/params.ts';
+import { periodSchema } from '../../reports/query.ts';
 
 const base = { id: 'c', name: 'C', stages: { a: { steps: [{ send: 'welcome' }] } } };
 const campaignAcceptsEvent = (type: string) =>

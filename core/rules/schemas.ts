@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CAMPAIGN_ID_MAX_LENGTH, CAMPAIGN_ID_MESSAGE, CAMPAIGN_ID_PATTERN } from './campaign-id.ts';
 import { EMAIL_MAX_LENGTH, EMAIL_MESSAGE, normalizeEmail } from './email.ts';
 import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_MESSAGE, EVENT_TYPE_PATTERN } from './event-type.ts';
+import { LEAD_ID_MESSAGE, LEAD_ID_PATTERN } from './lead-id.ts';
 import { hasNoNul, isWellFormed, NUL_PROBLEM, SURROGATE_PROBLEM } from './text.ts';
 import { isValidTimeZone, TIME_ZONE_MESSAGE } from './time-zone.ts';
 
@@ -32,6 +33,11 @@ export const campaignIdSchema = string()
 export const eventTypeSchema = string()
   .max(EVENT_TYPE_MAX_LENGTH, `must be at most ${EVENT_TYPE_MAX_LENGTH} characters`)
   .regex(EVENT_TYPE_PATTERN, EVENT_TYPE_MESSAGE);
+
+/** A lead id as given; the value is lower-cased, as stored. */
+export const leadIdSchema = string()
+  .regex(LEAD_ID_PATTERN, LEAD_ID_MESSAGE)
+  .transform((s) => s.toLowerCase());
 
 export const timeZoneSchema = string().refine(isValidTimeZone, TIME_ZONE_MESSAGE);
 

@@ -8,9 +8,9 @@ import { inject } from 'vitest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { createDb, type Db } from '../../infra/db.ts';
-import { startSmtpInbox, type SmtpInbox } from '../../infra/smtp-inbox.ts';
+import { startSmtpInbox, type SmtpInbox } from '../../infra/dev/smtp-inbox.ts';
 import { connectClient } from '../../infra/client.ts';
-import { startApi, startWorker, type RunningApi, type RunningWorker } from '../../cli/services.ts';
+import { startApi, startWorker, type RunningApi, type RunningWorker } from '../../app/services.ts';
 import type { Client } from '@temporalio/client';
 import { signatureHeader } from '../../api/signature.ts';
 

@@ -1,9 +1,42 @@
-// Client-side lifecycle of a journey: enroll (or reach) a lead's journey.
-// Used by the API and the CLI; never imported by workflow code.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+// Every call into Temporal about journeys, for the API, the dashboard and the CLI (never for
+// workflow code): enroll a lead, tell journeys about engagement, ask a journey where it is,
+// move a lead by hand. Each call goes through one deadline gate, so an unreachable cluster
+// turns into a quick TemporalUnavailableError (the API answers 503) instead of a hung request.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ParsedCampaign } from '../../core/campaign/load.ts';
+import type { LeadSnapshot } from '../../core/lead.ts';
+import type { JourneyDescription } from '../../core/journey/query.ts';
 import { CampaignIdKey, FunnelStageKey, StalledKey } from './search-attributes.ts';
-import { journeyWorkflowId, signupSignal, type JourneyInput, type LeadSnapshot } from './types.ts';
+import {
+  engagementSignal,
+  journeyWorkflowId,
+  moveStageSignal,
+  signupSignal,
+  statusQuery,
+  type EngagementSignal,
+  type JourneyInput,
+  type MoveStageSignal,
+} from './types.ts';
+
+export const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
+
+/** The Temporal client behind a deadline: how long one call may take. */
+export interface TemporalGate {
+  client: Client;
+  timeoutMs: number;
+}
+
+/** Temporal did not accept a call in time: the request is retryable. */
+export class TemporalUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+function bounded<T>(gate: TemporalGate, fn: () => Promise<T>, timeoutMs = gate.timeoutMs): Promise<T> {
+  return gate.client.connection.withDeadline(Date.now() + timeoutMs, fn);
+}
 
 export interface EnrollResult {
   workflowId: string;
@@ -17,7 +50,7 @@ export interface EnrollResult {
  * re-enrollment.
  */
 export async function enrollLead(
-  client: Client,
+  gate: TemporalGate,
   opts: { lead: LeadSnapshot; campaign: ParsedCampaign; taskQueue: string; historyLimit?: number },
 ): Promise<EnrollResult> {
   const { campaign } = opts.campaign;
@@ -30,22 +63,61 @@ export async function enrollLead(
     ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
   };
   try {
-    await client.workflow.signalWithStart('journeyWorkflow', {
-      workflowId,
-      taskQueue: opts.taskQueue,
-      args: [input],
-      signal: signupSignal,
-      signalArgs: [{ lead: opts.lead, campaign, campaignVersion: opts.campaign.version }],
-      workflowIdReusePolicy: campaign.allowReenrollment ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CampaignIdKey, value: campaign.id },
-        { key: FunnelStageKey, value: 'enrolled' },
-        { key: StalledKey, value: false },
-      ],
-    });
+    await bounded(gate, () =>
+      gate.client.workflow.signalWithStart('journeyWorkflow', {
+        workflowId,
+        taskQueue: opts.taskQueue,
+        args: [input],
+        signal: signupSignal,
+        signalArgs: [{ lead: opts.lead, campaign, campaignVersion: opts.campaign.version }],
+        workflowIdReusePolicy: campaign.allowReenrollment ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: CampaignIdKey, value: campaign.id },
+          // The journey enters its first stage at once; until then it is listed there.
+          { key: FunnelStageKey, value: Object.keys(campaign.stages)[0] ?? '' },
+          { key: StalledKey, value: false },
+        ],
+      }),
+    );
     return { workflowId, enrolled: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, enrolled: false };
-    throw err;
+    throw new TemporalUnavailableError(err);
   }
+}
+
+export interface SignalOutcome {
+  /** journeys that accepted the signal */
+  signalled: number;
+  /** journeys that had already ended (signal skipped) */
+  ended: number;
+}
+
+/**
+ * Tells every listed journey about one engagement event. A journey that has already ended is
+ * not an error: its lead simply has nothing left to react to. Throws TemporalUnavailableError
+ * when any journey could not be reached.
+ */
+export async function signalEngagement(gate: TemporalGate, workflowIds: readonly string[], event: EngagementSignal): Promise<SignalOutcome> {
+  const results = await Promise.allSettled(
+    workflowIds.map((id) => bounded(gate, () => gate.client.workflow.getHandle(id).signal(engagementSignal, event))),
+  );
+  let signalled = 0;
+  let ended = 0;
+  for (const r of results) {
+    if (r.status === 'fulfilled') signalled++;
+    else if (r.reason instanceof WorkflowNotFoundError) ended++;
+    else throw new TemporalUnavailableError(r.reason);
+  }
+  return { signalled, ended };
+}
+
+/** A person moves the lead; the journey records the stage change with `actor` when it applies it. */
+export async function moveLeadStage(gate: TemporalGate, workflowId: string, move: MoveStageSignal): Promise<void> {
+  await bounded(gate, () => gate.client.workflow.getHandle(workflowId).signal(moveStageSignal, move));
+}
+
+/** The journey's own account of where it is and what it does next (its `status` query). */
+export async function describeJourneyNow(gate: TemporalGate, workflowId: string, timeoutMs?: number): Promise<JourneyDescription> {
+  return bounded(gate, () => gate.client.workflow.getHandle(workflowId).query(statusQuery), timeoutMs);
 }

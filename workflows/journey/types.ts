@@ -3,17 +3,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Campaign } from '../../core/campaign/schema.ts';
 import type { JourneyDescription } from '../../core/journey/query.ts';
+import type { LeadSnapshot } from '../../core/lead.ts';
 import type { JourneyState } from '../../core/journey/state.ts';
-
-export interface LeadSnapshot {
-  id: string;
-  email: string;
-  firstName?: string;
-  lastName?: string;
-  company?: string;
-  timezone?: string;
-  properties?: Record<string, string | number | boolean>;
-}
 
 export interface JourneyInputV1 {
   version: 1;

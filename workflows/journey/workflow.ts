@@ -94,7 +94,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
         stepKey: req.stepKey,
         templateId: req.templateId,
         stage: req.stage,
-        discount: req.discount && { ...req.discount, expiresAt: new Date(req.discount.expiresAt).toISOString() },
+        discount: req.discount,
         frequencyCap: campaign.frequencyCap && { max: campaign.frequencyCap.max, perMs: campaign.frequencyCap.per },
       });
       return outcome.status === 'sent' ? { status: 'sent' } : outcome;
@@ -121,7 +121,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     },
     async issueDiscount(d) {
       const issued = await activities.issueDiscount({ ...ref, ...d });
-      return { code: issued.code, percent: issued.percent, expiresAt: Date.parse(issued.expiresAt) };
+      // Histories recorded by earlier releases hold the expiry as an ISO string.
+      const expiresAt: number | string = issued.expiresAt;
+      return { code: issued.code, percent: issued.percent, expiresAt: typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt };
     },
     shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
   };

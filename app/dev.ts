@@ -5,10 +5,11 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
-import { isPortFree } from '../infra/ports.ts';
-import { startSmtpInbox } from '../infra/smtp-inbox.ts';
-import { startTemporalDevServer } from '../infra/temporal-dev.ts';
+import { isPortFree } from '../infra/dev/ports.ts';
+import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
+import { startTemporalDevServer } from '../infra/dev/temporal-dev.ts';
 import { startApi, startWorker } from './services.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 export async function runDev(config: Config): Promise<void> {
   const say = (line: string) => console.log(line);
@@ -39,6 +40,7 @@ export async function runDev(config: Config): Promise<void> {
       port: temporalPort,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      searchAttributes: SEARCH_ATTRIBUTES,
       namespace: config.TEMPORAL_NAMESPACE,
       cliPath: config.TEMPORAL_CLI_PATH,
       log: say,

@@ -1,7 +1,7 @@
 // Query parameters shared by the dashboard pages, the JSON API and the CLI report: campaign
 // id and period, validated with zod so a bad value is a 400 naming the field.
 import { z } from 'zod';
-import { campaignIdSchema } from '../../core/rules/schemas.ts';
+import { campaignIdSchema } from '../core/rules/schemas.ts';
 
 export const DEFAULT_PERIOD_DAYS = 90;
 const DAY_MS = 86_400_000;

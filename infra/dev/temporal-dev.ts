@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -80,6 +79,8 @@ export interface DevServerOptions {
   uiPort?: number; // omitted: headless
   dbFile?: string; // omitted: in memory
   namespace?: string;
+  /** Custom search attributes to register, name -> type (Keyword, Bool, Int, Datetime, …). */
+  searchAttributes?: Readonly<Record<string, string>>;
   cliPath?: string;
   log?: Log;
 }
@@ -101,7 +102,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

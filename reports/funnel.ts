@@ -1,26 +1,22 @@
-// GET /api/funnel?campaign=&from=&to=: the funnel of one campaign for the leads that enrolled
-// in the period, counted from stage_changes and enrollments (never from Temporal). The SQL
-// only counts; core/funnel.ts turns the counts into rates, so the dashboard, this API and
-// `nurture report funnel` show the same numbers.
+// The funnel of one campaign for the leads that enrolled in a period, counted from
+// stage_changes and enrollments (never from Temporal). The SQL only counts; core/funnel.ts turns
+// the counts into rates, so the dashboard, GET /api/funnel and `nurture report funnel` show the
+// same numbers.
 //
 // Cost: one pass over the cohort's stage changes (a window for the stays, a GROUP BY for
 // the medians and one for the stage sets); see bench/ for the plans at 100,000 leads.
-import type { FastifyInstance } from 'fastify';
 import { Prisma } from '../generated/prisma/client.ts';
+import { utc } from './sql.ts';
 import { buildFunnel, type CurrentStats, type FunnelReport, type PathCount, type StageStats } from '../core/funnel.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
 import { campaignIdSchema } from '../core/rules/schemas.ts';
-import { BadParams, parseOrThrow, periodSchema, resolvePeriod, type Period } from './dashboard/params.ts';
+import { BadParams, parseOrThrow, periodSchema, resolvePeriod, type Period } from './query.ts';
 
 /** A bigint bit per stage in one query; campaigns have a handful. */
 const MAX_STAGES = 62;
 /** The stays sort needs ~20 MB at 100,000 leads; the default 4 MB would spill it to disk. */
 const FUNNEL_WORK_MEM = '64MB';
-
-// Timestamps are stored as UTC `timestamp` (without zone); compare them with UTC instants
-// whatever the session's TimeZone.
-export const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 export interface FunnelQuery extends Period {
   campaignId: string;
@@ -137,17 +133,4 @@ export function funnelQueryFrom(query: unknown, defaultCampaign: string): Funnel
     stages: typeof (query as { stages?: unknown })?.stages === 'string' ? (query as { stages: string }).stages.split(',').filter(Boolean) : undefined,
   });
   return { campaignId: q.campaign ?? defaultCampaign, ...resolvePeriod(q), ...(q.stages?.length ? { stages: q.stages } : {}) };
-}
-
-export function funnelApiRoutes(deps: { db: Db; campaigns: CampaignRegistry; defaultCampaign: string }) {
-  return async (app: FastifyInstance) => {
-    app.get('/api/funnel', async (req, reply) => {
-      try {
-        return await loadFunnel(deps.db, deps.campaigns, funnelQueryFrom(req.query, deps.defaultCampaign));
-      } catch (err) {
-        if (err instanceof BadParams) return reply.code(400).send({ error: 'invalid_query', message: err.message, issues: err.issues });
-        throw err;
-      }
-    });
-  };
 }
