@@ -70,6 +70,7 @@ export async function startProdTemporal(s: ProdTemporalSettings, opts: { log?: L
   fs.mkdirSync(s.dir, { recursive: true });
   const running = readRunning(s);
   if (running) {
+    if (running.address !== `${HOST}:${s.port}`) throw new Error(`the server in ${s.dir} already runs at ${running.address}; stop it first`);
     if (Boolean(running.tls) !== s.tls) {
       throw new Error(`the server in ${s.dir} already runs ${running.tls ? 'with' : 'without'} TLS; stop it first`);
     }
