@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { CampaignIdKey, FunnelStageKey, StalledKey } from '../../workflows/journey/search-attributes.ts';
 import type { Log } from '../go-build.ts';
-import { resolveTemporalCli } from '../temporal-dev.ts';
+import { resolveTemporalCli } from '../dev/temporal-dev.ts';
 import { connectionOptions, readRunning, startProdTemporal, type ProdTemporal } from './server.ts';
 import { databaseUrl, type ProdTemporalSettings } from './settings.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import type { Log } from '../go-build.ts';
-import { isPortFree } from '../ports.ts';
+import { isPortFree } from '../dev/ports.ts';
 import { resolveTemporalServer } from './binaries.ts';
 import { ensureNamespace, ensureSearchAttributes } from './namespace.ts';
 import { migrateTemporalDatabases, persistedShardCount, type SchemaResult } from './schema.ts';
