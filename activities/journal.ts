@@ -61,8 +61,14 @@ export function journalActivities(db: Db) {
           skipDuplicates: true,
         }),
         // Entering a stage clears the stall: the lead is moving again.
-        db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stage: req.to, stageEnteredAt: at, stalled: false } }),
-        db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: at } }),
+        db.enrollment.updateMany({
+          where: { workflowId: req.workflowId },
+          data: { stage: req.to, stageEnteredAt: at, stalled: false },
+        }),
+        db.leadFlag.updateMany({
+          where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
+          data: { clearedAt: at },
+        }),
         db.lead.update({ where: { id: req.leadId }, data: { stage: req.to } }),
       ]);
     },
@@ -71,13 +77,30 @@ export function journalActivities(db: Db) {
       const idempotencyKey = effectKey(req, req.kind);
       const at = req.at ? new Date(req.at) : new Date();
       const flag = db.leadFlag.createMany({
-        data: [{ idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, workflowId: req.workflowId, kind: req.kind, stage: req.stage, reason: req.reason, createdAt: at }],
+        data: [
+          {
+            idempotencyKey,
+            leadId: req.leadId,
+            campaignId: req.campaignId,
+            workflowId: req.workflowId,
+            kind: req.kind,
+            stage: req.stage,
+            reason: req.reason,
+            createdAt: at,
+          },
+        ],
         skipDuplicates: true,
       });
       if (req.kind === 'stalled') {
-        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } })]);
+        await db.$transaction([
+          flag,
+          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } }),
+        ]);
       } else if (req.kind === 'dormant') {
-        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } })]);
+        await db.$transaction([
+          flag,
+          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } }),
+        ]);
       } else {
         await flag;
       }
@@ -87,9 +110,17 @@ export function journalActivities(db: Db) {
     async syncEnrollment(req: EnrollmentSync): Promise<void> {
       await db.enrollment.updateMany({
         where: { workflowId: req.workflowId },
-        data: { score: req.score, stalled: req.stalled, lastEngagementAt: req.lastEngagementAt ? new Date(req.lastEngagementAt) : null },
+        data: {
+          score: req.score,
+          stalled: req.stalled,
+          lastEngagementAt: req.lastEngagementAt ? new Date(req.lastEngagementAt) : null,
+        },
       });
-      if (!req.stalled) await db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: new Date() } });
+      if (!req.stalled)
+        await db.leadFlag.updateMany({
+          where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
+          data: { clearedAt: new Date() },
+        });
     },
 
     /** A new run of a re-enrollable journey: its enrollment row is active again. */
@@ -101,7 +132,10 @@ export function journalActivities(db: Db) {
     },
 
     async recordJourneyEnd(req: { workflowId: string; status: JourneyEndKind; reason: string; at?: string }): Promise<void> {
-      await db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() } });
+      await db.enrollment.updateMany({
+        where: { workflowId: req.workflowId },
+        data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() },
+      });
     },
   };
 }

@@ -68,7 +68,9 @@ export async function startBenchStack(log: Log, onCleanup: (fn: () => Promise<vo
   // registered their cleanup) before the caller cleans up.
   const settled = await Promise.allSettled([
     freePort()
-      .then((port) => startTemporalDevServer({ port, searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH, log }))
+      .then((port) =>
+        startTemporalDevServer({ port, searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH, log }),
+      )
       .then((s) => {
         onCleanup(() => s.stop());
         for (const pid of childPids('temporal')) guard.pid(pid);

@@ -23,7 +23,9 @@ export function registerCampaignCommands(program: Command): void {
     .description('check a campaign file; problems are printed as file:line:col path: message')
     .action((file: string) => {
       const { campaign: c, version } = readCampaign(file);
-      console.log(`${file}: campaign "${c.id}" is valid (${Object.keys(c.stages).length} stages, version ${version.slice(0, 12)})`);
+      console.log(
+        `${file}: campaign "${c.id}" is valid (${Object.keys(c.stages).length} stages, version ${version.slice(0, 12)})`,
+      );
     });
 
   campaign

@@ -33,12 +33,10 @@ export function jsonDataProblem(value: unknown, maxDepth = MAX_EVENT_DATA_DEPTH)
   return undefined;
 }
 
-const dataSchema = z
-  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
-  .superRefine((data, ctx) => {
-    const problem = jsonDataProblem(data);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const dataSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).superRefine((data, ctx) => {
+  const problem = jsonDataProblem(data);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const engagementEventSchema = z
   .object(

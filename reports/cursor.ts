@@ -7,7 +7,6 @@ export interface LeadCursor {
   id: string;
 }
 
-
 export function encodeCursor(c: LeadCursor): string {
   return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
 }

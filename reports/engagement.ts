@@ -44,7 +44,11 @@ export async function loadEngagement(db: Db, f: { campaign?: string } & Period):
   const byTemplate = new Map<string, TemplateEngagement>();
   const row = (id: string) => {
     let r = byTemplate.get(id);
-    if (!r) byTemplate.set(id, (r = { templateId: id, sent: 0, bounced: 0, suppressed: 0, leads: zero(), events: zero(), rates: zero() }));
+    if (!r)
+      byTemplate.set(
+        id,
+        (r = { templateId: id, sent: 0, bounced: 0, suppressed: 0, leads: zero(), events: zero(), rates: zero() }),
+      );
     return r;
   };
   for (const s of sends) Object.assign(row(s.template_id), { sent: s.sent, bounced: s.bounced, suppressed: s.suppressed });

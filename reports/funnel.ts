@@ -130,7 +130,10 @@ export async function loadFunnel(db: Db, campaigns: CampaignRegistry, q: FunnelQ
 export function funnelQueryFrom(query: unknown, defaultCampaign: string): FunnelQuery {
   const q = parseOrThrow(periodSchema.extend({ stages: campaignIdSchema.array().optional() }), {
     ...(query as object),
-    stages: typeof (query as { stages?: unknown })?.stages === 'string' ? (query as { stages: string }).stages.split(',').filter(Boolean) : undefined,
+    stages:
+      typeof (query as { stages?: unknown })?.stages === 'string'
+        ? (query as { stages: string }).stages.split(',').filter(Boolean)
+        : undefined,
   });
   return { campaignId: q.campaign ?? defaultCampaign, ...resolvePeriod(q), ...(q.stages?.length ? { stages: q.stages } : {}) };
 }

@@ -38,7 +38,15 @@ export type LeadTimelineEntry =
       status: string;
       reason: string | null;
     }
-  | { at: Date; kind: 'event'; type: string; eventId: string; campaignId: string | null; templateId: string | null; data: unknown }
+  | {
+      at: Date;
+      kind: 'event';
+      type: string;
+      eventId: string;
+      campaignId: string | null;
+      templateId: string | null;
+      data: unknown;
+    }
   | { at: Date; kind: 'stage_change'; campaignId: string; from: string | null; to: string; reason: string; actor: string }
   | { at: Date; kind: 'flag'; campaignId: string; flag: string; stage: string | null; reason: string; cleared: boolean }
   | { at: Date; kind: 'notification'; campaignId: string; status: string; reason: string; target: string }
@@ -79,7 +87,10 @@ export function leadTimeline(r: LeadRecord): LeadTimelineEntry[] {
     })),
     ...r.flags.flatMap((f) => {
       const flag = { kind: 'flag' as const, campaignId: f.campaignId, flag: f.kind, stage: f.stage, reason: f.reason };
-      return [{ ...flag, at: f.createdAt, cleared: false }, ...(f.clearedAt ? [{ ...flag, at: f.clearedAt, cleared: true }] : [])];
+      return [
+        { ...flag, at: f.createdAt, cleared: false },
+        ...(f.clearedAt ? [{ ...flag, at: f.clearedAt, cleared: true }] : []),
+      ];
     }),
     ...r.notifications.map((n) => ({
       at: n.createdAt,

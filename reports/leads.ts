@@ -8,7 +8,10 @@ import { leadStanding } from './lead.ts';
 
 export const leadListQuery = z.object({
   stage: text(100).min(1, 'must not be empty').optional(),
-  stalled: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  stalled: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
   campaign: campaignIdSchema.optional(),
   cursor: z
     .string()
@@ -38,7 +41,9 @@ export async function listLeads(db: Db, q: z.infer<typeof leadListQuery>) {
     // Without a campaign, stage is the lead's latest stage across campaigns.
     ...(q.stage && !q.campaign ? { stage: q.stage } : {}),
     ...(Object.keys(enrollmentFilter).length ? { enrollments: { some: enrollmentFilter } } : {}),
-    ...(q.stalled === false ? { NOT: { enrollments: { some: { ...stalledJourney, ...(q.campaign ? { campaignId: q.campaign } : {}) } } } } : {}),
+    ...(q.stalled === false
+      ? { NOT: { enrollments: { some: { ...stalledJourney, ...(q.campaign ? { campaignId: q.campaign } : {}) } } } }
+      : {}),
     ...(q.cursor
       ? { OR: [{ createdAt: { lt: q.cursor.createdAt } }, { createdAt: q.cursor.createdAt, id: { lt: q.cursor.id } }] }
       : {}),

@@ -10,7 +10,10 @@ const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
 const instant = z
   .string()
   .trim()
-  .refine((v) => (dateOnly.test(v) || /^\d{4}-\d{2}-\d{2}T/.test(v)) && !Number.isNaN(Date.parse(v)), 'must be a date like 2025-01-31 or an ISO time');
+  .refine(
+    (v) => (dateOnly.test(v) || /^\d{4}-\d{2}-\d{2}T/.test(v)) && !Number.isNaN(Date.parse(v)),
+    'must be a date like 2025-01-31 or an ISO time',
+  );
 
 // An emptied form field arrives as `from=`: the same as not given.
 const blankIsAbsent = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());

@@ -104,4 +104,3 @@ export async function loadStalled(ctx: { db: Db; campaigns: CampaignRegistry }, 
   });
   return { counts: counts.map((c) => ({ campaign: c.campaign_id, stage: c.stage, stalled: c.n })), leads };
 }
-

@@ -25,7 +25,12 @@ settings (environment): TEMPORAL_PROD_PORT (7243), TEMPORAL_PROD_DIR (.nurture/t
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { tls: { type: 'boolean', default: false }, kill: { type: 'boolean', default: false }, grace: { type: 'string', default: '30' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      tls: { type: 'boolean', default: false },
+      kill: { type: 'boolean', default: false },
+      grace: { type: 'string', default: '30' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals[0];
   if (values.help || !command) {
@@ -65,7 +70,9 @@ async function main(): Promise<number> {
         return 3;
       }
       const { pid, address, tls } = status.info;
-      console.log(`running (pid ${pid}) at ${address}${tls ? ' with mTLS' : ''}: ${status.serving ? `serving namespace ${settings.namespace}` : `not answering (${status.problem})`}`);
+      console.log(
+        `running (pid ${pid}) at ${address}${tls ? ' with mTLS' : ''}: ${status.serving ? `serving namespace ${settings.namespace}` : `not answering (${status.problem})`}`,
+      );
       return status.serving ? 0 : 1;
     }
     case 'selftest':

@@ -32,7 +32,12 @@ const campaign = apiTestEnv();
 const tag = Date.now().toString(36);
 
 async function startTemporal() {
-  server = await startTemporalDevServer({ port, dbFile, searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH });
+  server = await startTemporalDevServer({
+    port,
+    dbFile,
+    searchAttributes: SEARCH_ATTRIBUTES,
+    cliPath: process.env.TEMPORAL_CLI_PATH,
+  });
 }
 
 beforeAll(async () => {
@@ -51,7 +56,13 @@ beforeAll(async () => {
   });
   db = createDb(config.DATABASE_URL, 5);
   temporal = await connectClient(config);
-  app = await buildServer({ config, db, temporal, campaigns: new CampaignRegistry(config.campaignsDir), temporalTimeoutMs: 1500 });
+  app = await buildServer({
+    config,
+    db,
+    temporal,
+    campaigns: new CampaignRegistry(config.campaignsDir),
+    temporalTimeoutMs: 1500,
+  });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 
@@ -114,7 +125,17 @@ describe('Temporal stopped', () => {
 
     // Tracking still serves the pixel; the open is simply not recorded.
     await db.sentMessage.create({
-      data: { idempotencyKey: `${workflowId}#welcome`, leadId, workflowId, stepKey: 'welcome', campaignId: 'api-test', templateId: 'welcome', toAddress: email, messageId: `<${tag}@test>`, status: 'sent' },
+      data: {
+        idempotencyKey: `${workflowId}#welcome`,
+        leadId,
+        workflowId,
+        stepKey: 'welcome',
+        campaignId: 'api-test',
+        templateId: 'welcome',
+        toAddress: email,
+        messageId: `<${tag}@test>`,
+        status: 'sent',
+      },
     });
     const pixel = await fetch(`${url}/t/o/${sealToken(config.TRACKING_SECRET, { k: 'o', m: `${workflowId}#welcome` })}`);
     expect(pixel.status).toBe(200);

@@ -34,7 +34,11 @@ export default async function setup(project: TestProject) {
   const [server] = await Promise.all([
     process.env.TEST_TEMPORAL_ADDRESS
       ? existingTemporal(process.env.TEST_TEMPORAL_ADDRESS)
-      : startTemporalDevServer({ port: await freePort(), searchAttributes: SEARCH_ATTRIBUTES, cliPath: process.env.TEMPORAL_CLI_PATH }),
+      : startTemporalDevServer({
+          port: await freePort(),
+          searchAttributes: SEARCH_ATTRIBUTES,
+          cliPath: process.env.TEMPORAL_CLI_PATH,
+        }),
     migrate(databaseUrl),
   ]);
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bundle-'));
@@ -58,7 +62,8 @@ async function existingTemporal(address: string): Promise<DevServer> {
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
   try {
     const missing = await missingSearchAttributes(connection, 'default');
-    if (missing.length > 0) throw new Error(`TEST_TEMPORAL_ADDRESS=${address}: namespace default lacks the search attributes ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`TEST_TEMPORAL_ADDRESS=${address}: namespace default lacks the search attributes ${missing.join(', ')}`);
   } finally {
     await connection.close();
   }

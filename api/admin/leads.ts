@@ -21,7 +21,9 @@ async function leadDetail(db: Db, id: string) {
     lead: r.lead,
     stage: r.lead.stage,
     ...leadStanding(r.enrollments),
-    suppression: r.suppression ? { reason: r.suppression.reason, detail: r.suppression.detail, since: r.suppression.createdAt } : null,
+    suppression: r.suppression
+      ? { reason: r.suppression.reason, detail: r.suppression.detail, since: r.suppression.createdAt }
+      : null,
     enrollments: r.enrollments.map((e) => ({
       campaignId: e.campaignId,
       campaignVersion: e.campaignVersion,
@@ -61,7 +63,8 @@ export function adminLeadRoutes(db: Db) {
 
     app.get('/api/leads', async (req, reply) => {
       const q = leadListQuery.safeParse(req.query);
-      if (!q.success) return sendError(reply, 400, 'invalid_query', 'the query parameters are not valid', { issues: describeIssues(q.error) });
+      if (!q.success)
+        return sendError(reply, 400, 'invalid_query', 'the query parameters are not valid', { issues: describeIssues(q.error) });
       return listLeads(db, q.data);
     });
   };

@@ -9,7 +9,14 @@ import { formatInstant } from './html.ts';
 export const STATUS_QUERY_TIMEOUT_MS = 1500;
 
 export type LiveStatus =
-  | { ok: true; stage: string | null; next: JourneyDescription['next']; stallCheck: JourneyDescription['stallCheck']; ended: JourneyDescription['ended']; summary: string }
+  | {
+      ok: true;
+      stage: string | null;
+      next: JourneyDescription['next'];
+      stallCheck: JourneyDescription['stallCheck'];
+      ended: JourneyDescription['ended'];
+      summary: string;
+    }
   | { ok: false; reason: string };
 
 /** The journey's own answer, or why there is none. */
@@ -31,10 +38,15 @@ export async function liveStatus(gate: TemporalGate, workflowId: string): Promis
   }
 }
 
-function summarize(next: JourneyDescription['next'], stallCheck: JourneyDescription['stallCheck'], ended: JourneyDescription['ended']): string {
+function summarize(
+  next: JourneyDescription['next'],
+  stallCheck: JourneyDescription['stallCheck'],
+  ended: JourneyDescription['ended'],
+): string {
   if (ended) return `ended (${ended.kind}): ${ended.reason}`;
   const parts: string[] = [];
-  if (next) parts.push(next.at ? `${next.step} until ${formatInstant(next.at)}` : next.waiting ? `${next.step} (waiting)` : next.step);
+  if (next)
+    parts.push(next.at ? `${next.step} until ${formatInstant(next.at)}` : next.waiting ? `${next.step} (waiting)` : next.step);
   if (stallCheck) parts.push(`${stallCheck.kind === 'dormant' ? 'dormant' : 'stall check'} at ${formatInstant(stallCheck.at)}`);
   return parts.join('; ') || 'nothing scheduled';
 }

@@ -32,11 +32,22 @@ function line(leadId: string, t: LeadTimelineEntry): TimelineLine {
   const base = { at: t.at.toISOString(), campaignId: t.campaignId };
   switch (t.kind) {
     case 'message':
-      return { ...base, kind: 'email', title: `${t.status === 'sent' ? 'Sent' : t.status} ${t.templateId}`, detail: t.subject ?? t.reason, link: `/dashboard/leads/${leadId}/messages/${t.id}` };
+      return {
+        ...base,
+        kind: 'email',
+        title: `${t.status === 'sent' ? 'Sent' : t.status} ${t.templateId}`,
+        detail: t.subject ?? t.reason,
+        link: `/dashboard/leads/${leadId}/messages/${t.id}`,
+      };
     case 'event':
       return { ...base, kind: 'event', title: t.type, detail: t.templateId ? `on ${t.templateId}` : null };
     case 'stage_change':
-      return { ...base, kind: 'stage', title: `${t.from ?? 'start'} → ${t.to}`, detail: `${t.reason}${t.actor !== 'journey' ? ` (by ${t.actor})` : ''}` };
+      return {
+        ...base,
+        kind: 'stage',
+        title: `${t.from ?? 'start'} → ${t.to}`,
+        detail: `${t.reason}${t.actor !== 'journey' ? ` (by ${t.actor})` : ''}`,
+      };
     case 'flag':
       return t.cleared
         ? { ...base, kind: 'flag', title: `${t.flag} cleared`, detail: null }
@@ -44,7 +55,12 @@ function line(leadId: string, t: LeadTimelineEntry): TimelineLine {
     case 'notification':
       return { ...base, kind: 'notify', title: `sales notified (${t.status})`, detail: `${t.reason} → ${t.target}` };
     case 'discount':
-      return { ...base, kind: 'discount', title: `discount ${t.code} (${t.percent}%)`, detail: `expires ${t.expiresAt.toISOString()}${t.redeemedAt ? ', redeemed' : ''}` };
+      return {
+        ...base,
+        kind: 'discount',
+        title: `discount ${t.code} (${t.percent}%)`,
+        detail: `expires ${t.expiresAt.toISOString()}${t.redeemedAt ? ', redeemed' : ''}`,
+      };
   }
 }
 
@@ -67,7 +83,10 @@ async function loadLead(ctx: RouteDeps, id: string) {
       .filter((ev) => (ev.campaignId === null || ev.campaignId === e.campaignId) && points[ev.type] !== undefined)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
       .map((ev) => ({ at: ev.occurredAt.toISOString(), score: (score += points[ev.type]!), event: ev.type }));
-    const stays = stageStays(stageChanges.filter((c) => c.campaignId === e.campaignId), now).map((s) => ({ ...s, since: s.since.toISOString() }));
+    const stays = stageStays(
+      stageChanges.filter((c) => c.campaignId === e.campaignId),
+      now,
+    ).map((s) => ({ ...s, since: s.since.toISOString() }));
     return {
       campaignId: e.campaignId,
       workflowId: e.workflowId,
@@ -97,34 +116,71 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
     return {
       title: lead.email,
       data: {
-        lead: { id: lead.id, email: lead.email, firstName: lead.firstName, lastName: lead.lastName, company: lead.company, timezone: lead.timezone, stage: lead.stage, createdAt: lead.createdAt.toISOString(), properties: lead.properties },
+        lead: {
+          id: lead.id,
+          email: lead.email,
+          firstName: lead.firstName,
+          lastName: lead.lastName,
+          company: lead.company,
+          timezone: lead.timezone,
+          stage: lead.stage,
+          createdAt: lead.createdAt.toISOString(),
+          properties: lead.properties,
+        },
         journeys: journeys.map((j, i) => ({ ...j, next: live[i] ?? null })),
         timeline,
       },
       script: LIVE_STATUS_SCRIPT,
-      body: () => html`
-        <h1>${leadName(lead)}</h1>
-        ${flash(req.query)}
-        <p class="muted">${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}</p>
-        ${journeys.map(
-          (j) => html`<section class="card journey" data-campaign="${j.campaignId}">
-            <h2>${j.campaignId}: <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
-              <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span></h2>
-            <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
-            ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
-            <div class="two">
-              <div><h3>Time in stage</h3><table><tbody>${j.stays.map(
-                (s) => html`<tr><td>${s.stage}</td><td>${when(s.since)}</td><td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td></tr>`,
-              )}</tbody></table></div>
-              <div><h3>Score over time</h3>${sparkline(j.scoreOverTime)}</div>
-            </div>
-          </section>`,
-        )}
-        <h2>Timeline</h2>
-        <ul class="timeline">${timeline.map(
-          (t) => html`<li class="${t.kind}" data-kind="${t.kind}">${when(t.at)} <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
-            ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span></li>`,
-        )}</ul>`,
+      body: () =>
+        html` <h1>${leadName(lead)}</h1>
+          ${flash(req.query)}
+          <p class="muted">
+            ${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}
+          </p>
+          ${journeys.map(
+            (j) =>
+              html`<section class="card journey" data-campaign="${j.campaignId}">
+                <h2>
+                  ${j.campaignId}:
+                  <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
+                  <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span>
+                </h2>
+                <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
+                ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
+                <div class="two">
+                  <div>
+                    <h3>Time in stage</h3>
+                    <table>
+                      <tbody>
+                        ${j.stays.map(
+                          (s) =>
+                            html`<tr>
+                              <td>${s.stage}</td>
+                              <td>${when(s.since)}</td>
+                              <td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>
+                  </div>
+                  <div>
+                    <h3>Score over time</h3>
+                    ${sparkline(j.scoreOverTime)}
+                  </div>
+                </div>
+              </section>`,
+          )}
+          <h2>Timeline</h2>
+          <ul class="timeline">
+            ${timeline.map(
+              (t) =>
+                html`<li class="${t.kind}" data-kind="${t.kind}">
+                  ${when(t.at)}
+                  <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
+                  ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span>
+                </li>`,
+            )}
+          </ul>`,
     };
   });
 
@@ -134,39 +190,74 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
     const p = parseOrThrow(z.object({ id: leadIdSchema, messageId: z.guid({ error: 'must be a message id' }) }), params(req));
     const m = await ctx.db.sentMessage.findFirst({ where: { id: p.messageId, leadId: p.id }, include: { lead: true } });
     if (!m) throw new NotFound(`no message ${p.messageId} for lead ${p.id}`);
-    const discount = await ctx.db.discountCode.findUnique({ where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } } });
+    const discount = await ctx.db.discountCode.findUnique({
+      where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } },
+    });
     const state = templateState(ctx.config.templatesDir);
     let rendered: { subject: string; html: string; text: string } | null = null;
     let error: string | null = null;
     try {
       if (!state.catalog?.has(m.templateId)) throw new Error(state.catalogError ?? `template "${m.templateId}" no longer exists`);
-      const sender = { name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture', postalAddress: ctx.config.MAIL_POSTAL_ADDRESS };
+      const sender = {
+        name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture',
+        postalAddress: ctx.config.MAIL_POSTAL_ADDRESS,
+      };
       const l = m.lead;
       const renderCtx = sampleRenderContext({
         publicUrl: ctx.config.PUBLIC_URL,
         sender,
-        lead: { id: l.id, email: l.email, firstName: l.firstName ?? undefined, lastName: l.lastName ?? undefined, company: l.company ?? undefined, timezone: l.timezone ?? undefined, properties: (l.properties ?? {}) as Record<string, string | number | boolean> },
+        lead: {
+          id: l.id,
+          email: l.email,
+          firstName: l.firstName ?? undefined,
+          lastName: l.lastName ?? undefined,
+          company: l.company ?? undefined,
+          timezone: l.timezone ?? undefined,
+          properties: (l.properties ?? {}) as Record<string, string | number | boolean>,
+        },
       });
       renderCtx.campaign = { id: m.campaignId };
-      if (discount) renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
+      if (discount)
+        renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
       rendered = state.catalog.render(m.templateId, renderCtx);
     } catch (err) {
       error = (err as Error).message;
     }
     const data = {
-      message: { id: m.id, templateId: m.templateId, campaignId: m.campaignId, stage: m.stage, status: m.status, subject: m.subject, messageId: m.messageId, sentAt: m.sentAt?.toISOString() ?? null, toAddress: m.toAddress },
+      message: {
+        id: m.id,
+        templateId: m.templateId,
+        campaignId: m.campaignId,
+        stage: m.stage,
+        status: m.status,
+        subject: m.subject,
+        messageId: m.messageId,
+        sentAt: m.sentAt?.toISOString() ?? null,
+        toAddress: m.toAddress,
+      },
       rendered,
       renderError: error,
     };
     return {
       title: m.subject ?? m.templateId,
       data,
-      body: () => html`<h1>${m.subject ?? m.templateId}</h1>
-        <p><a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} · <code>${m.messageId}</code></p>
-        <p class="muted">Re-rendered from the current template with placeholder links; the subject above is the one that was sent.</p>
-        ${rendered
-          ? html`<div class="two"><iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe><pre>${rendered.text}</pre></div>`
-          : html`<p class="problems">${error}</p>`}`,
+      body: () =>
+        html`<h1>${m.subject ?? m.templateId}</h1>
+          <p>
+            <a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} ·
+            <code>${m.messageId}</code>
+          </p>
+          <p class="muted">
+            Re-rendered from the current template with placeholder links; the subject above is the one that was sent.
+          </p>
+          ${
+            rendered
+              ? html`<div class="two">
+                  <iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe>
+                  <pre>${rendered.text}</pre>
+                </div>`
+              : html`<p class="problems">${error}</p>`
+          }`,
     };
   });
 }
@@ -182,7 +273,13 @@ function sparkline(points: Array<{ at: string; score: number }>): Html {
   let d = `M10 80`;
   for (const p of points) d += ` H${x(p.at)} V${y(p.score)}`;
   d += ` H510`;
-  return html`<svg class="spark" viewBox="0 0 520 90" role="img" aria-label="score over time, now ${points[points.length - 1]!.score}">
+  return html`<svg
+    class="spark"
+    viewBox="0 0 520 90"
+    role="img"
+    aria-label="score over time, now ${points[points.length - 1]!.score}"
+  >
     ${raw(`<path d="${d}" fill="none" stroke="#3056d3" stroke-width="2"/>`)}
-    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text></svg>`;
+    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text>
+  </svg>`;
 }

@@ -23,13 +23,23 @@ const MAX_JSON_PARAM = 16_384;
  * A JSON page parameter (`?lead=<json>`), validated; a bad value is shown next to the form with
  * the fallback used instead, never thrown.
  */
-export function jsonParam<T>(name: string, raw: unknown, schema: z.ZodType<T>, fallback: T): { value: T; text: string; error: string | null } {
+export function jsonParam<T>(
+  name: string,
+  raw: unknown,
+  schema: z.ZodType<T>,
+  fallback: T,
+): { value: T; text: string; error: string | null } {
   if (typeof raw !== 'string' || !raw.trim()) return { value: fallback, text: JSON.stringify(fallback, null, 1), error: null };
-  if (raw.length > MAX_JSON_PARAM) return { value: fallback, text: raw.slice(0, MAX_JSON_PARAM), error: `${name}: longer than ${MAX_JSON_PARAM / 1024} KB` };
+  if (raw.length > MAX_JSON_PARAM)
+    return { value: fallback, text: raw.slice(0, MAX_JSON_PARAM), error: `${name}: longer than ${MAX_JSON_PARAM / 1024} KB` };
   try {
     const r = schema.safeParse(JSON.parse(raw));
     if (r.success) return { value: r.data, text: raw, error: null };
-    return { value: fallback, text: raw, error: `${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}` };
+    return {
+      value: fallback,
+      text: raw,
+      error: `${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`,
+    };
   } catch (err) {
     return { value: fallback, text: raw, error: `${name}: not JSON (${(err as Error).message})` };
   }
@@ -47,11 +57,20 @@ export function params<T extends Record<string, string>>(req: FastifyRequest): T
 }
 
 function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, extra: object = {}) {
-  if (wantsJson(req)) return reply.code(status).send({ error: status === 404 ? 'not_found' : 'invalid_query', message, ...extra });
+  if (wantsJson(req))
+    return reply.code(status).send({ error: status === 404 ? 'not_found' : 'invalid_query', message, ...extra });
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
-    .send(page({ title, viewer: req.viewer?.name, body: html`<h1>${title}</h1><p class="flash error">${message}</p><p><a href="/dashboard">Back to the dashboard</a></p>` }));
+    .send(
+      page({
+        title,
+        viewer: req.viewer?.name,
+        body: html`<h1>${title}</h1>
+          <p class="flash error">${message}</p>
+          <p><a href="/dashboard">Back to the dashboard</a></p>`,
+      }),
+    );
 }
 
 /** Registers GET `path` (and `path.json` for paths without params) answering HTML or JSON. */

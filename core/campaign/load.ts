@@ -65,12 +65,15 @@ export function templateReferences(text: string, file: string): TemplateReferenc
 
 /** `['stages', 'desire', 'steps', 2, 'within']` -> `stages.desire.steps[2].within`. */
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
-  return segments
-    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
-    .join('');
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`)).join('');
 }
 
-function toErrors(issue: z.core.$ZodIssue, doc: Document, at: (o: number) => { line: number; col: number }, file: string): CampaignError[] {
+function toErrors(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (o: number) => { line: number; col: number },
+  file: string,
+): CampaignError[] {
   const base = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const make = (segments: Array<string | number>, message: string, pointAtKey = false): CampaignError => ({
     file,

@@ -83,7 +83,9 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
         .object({
           kind: z.literal('discount'),
           id,
-          discount: z.object({ percent: z.number().int('must be a whole number of percent').min(1).max(100), validFor: duration }).strict(),
+          discount: z
+            .object({ percent: z.number().int('must be a whole number of percent').min(1).max(100), validFor: duration })
+            .strict(),
         })
         .strict(),
       z
@@ -128,9 +130,7 @@ const stallRule = z
 
 const stage = z.object({ description: z.string().optional(), steps, stall: stallRule.optional() }).strict();
 
-const goal = z
-  .object({ on: eventTypes, where: filter.optional(), goto: stageName, at: stepId.optional() })
-  .strict();
+const goal = z.object({ on: eventTypes, where: filter.optional(), goto: stageName, at: stepId.optional() }).strict();
 
 const exitRule = z.preprocess(
   (v) => (typeof v === 'string' ? { on: v } : v),
@@ -150,16 +150,17 @@ const minuteOfDay = z
 
 const sendWindow = z
   .object({
-    days: z.array(z.enum(WEEKDAYS as [Weekday, ...Weekday[]], { error: 'must be one of mon, tue, wed, thu, fri, sat, sun' })).min(1),
-    hours: z.object({ from: minuteOfDay, to: minuteOfDay }).strict().refine((h) => h.from < h.to, 'from must be before to'),
+    days: z
+      .array(z.enum(WEEKDAYS as [Weekday, ...Weekday[]], { error: 'must be one of mon, tue, wed, thu, fri, sat, sun' }))
+      .min(1),
+    hours: z
+      .object({ from: minuteOfDay, to: minuteOfDay })
+      .strict()
+      .refine((h) => h.from < h.to, 'from must be before to'),
   })
   .strict();
 
-const DEFAULT_EXITS = [
-  { on: ['unsubscribe'] },
-  { on: ['complaint'] },
-  { on: ['bounce'], where: { kind: 'hard' } },
-];
+const DEFAULT_EXITS = [{ on: ['unsubscribe'] }, { on: ['complaint'] }, { on: ['bounce'], where: { kind: 'hard' } }];
 
 export const campaignSchema = z
   .object({
@@ -182,7 +183,10 @@ export const campaignSchema = z
       .strict()
       .default({ points: {} }),
     sendWindow: sendWindow.optional(),
-    frequencyCap: z.object({ max: z.number().int().min(1), per: duration }).strict().optional(),
+    frequencyCap: z
+      .object({ max: z.number().int().min(1), per: duration })
+      .strict()
+      .optional(),
     allowReenrollment: z.boolean().default(false),
   })
   .strict()
@@ -199,7 +203,10 @@ type Path = StepPath;
 
 // Names that point elsewhere in the file (goto, goals, qualification) must exist; a typo
 // there would otherwise surface days later in a running journey.
-function checkReferences(c: { stages: Record<string, Stage>; goals: Goal[]; scoring: Campaign['scoring'] }, ctx: z.core.$RefinementCtx): void {
+function checkReferences(
+  c: { stages: Record<string, Stage>; goals: Goal[]; scoring: Campaign['scoring'] },
+  ctx: z.core.$RefinementCtx,
+): void {
   const names = Object.keys(c.stages);
   const known = `declared stages: ${names.join(', ')}`;
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -31,16 +31,7 @@ export type DiscountStep = StepBase & { kind: 'discount'; discount: { percent: n
 export type NotifySalesStep = StepBase & { kind: 'notifySales'; notifySales: SalesTarget & { reason?: string } };
 export type FlagStep = StepBase & { kind: 'flag'; flag: string };
 export type ExitStep = StepBase & { kind: 'exit'; exit: string };
-export type Step =
-  | SendStep
-  | WaitStep
-  | WaitForStep
-  | GotoStep
-  | IfStep
-  | DiscountStep
-  | NotifySalesStep
-  | FlagStep
-  | ExitStep;
+export type Step = SendStep | WaitStep | WaitForStep | GotoStep | IfStep | DiscountStep | NotifySalesStep | FlagStep | ExitStep;
 export type StepKind = Step['kind'];
 
 export const STEP_KINDS = ['send', 'wait', 'waitFor', 'goto', 'if', 'discount', 'notifySales', 'flag', 'exit'] as const;

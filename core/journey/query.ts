@@ -54,7 +54,10 @@ export function describeJourney(state: JourneyState, campaign: Campaign): Journe
     const wait = state.wait !== null && state.wait.stepKey === state.cursor.stepKey ? state.wait : null;
     next = {
       stepKey: state.cursor.stepKey,
-      step: step === undefined ? `end of ${state.cursor.root === 'steps' ? `stage ${state.stage}` : 're-engagement'}` : describeStep(step),
+      step:
+        step === undefined
+          ? `end of ${state.cursor.root === 'steps' ? `stage ${state.stage}` : 're-engagement'}`
+          : describeStep(step),
       waiting: wait?.kind ?? null,
       at: wait?.deadline != null ? iso(wait.deadline) : null,
     };
@@ -80,7 +83,11 @@ export function describeJourney(state: JourneyState, campaign: Campaign): Journe
  * What the campaign file says happens to a lead stalled in `stage`, without asking Temporal:
  * the re-engagement steps, and when it turns dormant if nothing happens.
  */
-export function stallPlan(campaign: Campaign | undefined, stage: string | null, stalledSince: Date | null): { text: string; dormantAt: string | null } {
+export function stallPlan(
+  campaign: Campaign | undefined,
+  stage: string | null,
+  stalledSince: Date | null,
+): { text: string; dormantAt: string | null } {
   const rule = campaign && stage ? campaign.stages[stage]?.stall : undefined;
   if (!rule) return { text: campaign ? 'no stall rule for this stage' : 'campaign file not found', dormantAt: null };
   const steps = (rule.reengage ?? []).map(describeStep);

@@ -17,7 +17,12 @@ export const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
 /** `at`: an ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
 export const scriptedEventsSchema = z.array(
   z
-    .object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() })
+    .object({
+      at: z.union([z.string(), z.number()]),
+      type: z.string().min(1),
+      data: z.record(z.string(), z.unknown()).optional(),
+      id: z.string().optional(),
+    })
     .strict(),
 );
 export type ScriptedEvent = z.infer<typeof scriptedEventsSchema>[number];
@@ -112,7 +117,8 @@ export async function simulate(
     },
     async send(req) {
       const outcome = opts.sendOutcome?.(req, clock) ?? { status: 'sent' };
-      if (outcome.status === 'sent') record('send', req.templateId + (req.discount ? ` (code ${req.discount.code})` : ''), req.stepKey);
+      if (outcome.status === 'sent')
+        record('send', req.templateId + (req.discount ? ` (code ${req.discount.code})` : ''), req.stepKey);
       return outcome;
     },
     async setStage(c) {

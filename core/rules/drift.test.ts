@@ -21,7 +21,8 @@ const identifier = fc.string({ unit: fc.constantFrom(...'aZz09_-.A '.split('')),
 
 describe('edge rules agree', () => {
   it('an event type a campaign may wait for is one the events webhook accepts, and no other', () => {
-    for (const t of ['pricing-viewed', 'Click', 'trial.started']) expect([t, campaignAcceptsEvent(t)]).toEqual([t, webhookAcceptsEvent(t)]);
+    for (const t of ['pricing-viewed', 'Click', 'trial.started'])
+      expect([t, campaignAcceptsEvent(t)]).toEqual([t, webhookAcceptsEvent(t)]);
     fc.assert(fc.property(identifier, (t) => campaignAcceptsEvent(t) === webhookAcceptsEvent(t)));
   });
 
@@ -31,7 +32,10 @@ describe('edge rules agree', () => {
       expect([id, campaignAcceptsId(id)]).toEqual([id, dashboardAcceptsCampaign(id)]);
     }
     fc.assert(
-      fc.property(identifier, (id) => campaignAcceptsId(id) === signupAcceptsCampaign(id) && campaignAcceptsId(id) === dashboardAcceptsCampaign(id)),
+      fc.property(
+        identifier,
+        (id) => campaignAcceptsId(id) === signupAcceptsCampaign(id) && campaignAcceptsId(id) === dashboardAcceptsCampaign(id),
+      ),
     );
   });
 });

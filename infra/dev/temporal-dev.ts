@@ -21,7 +21,12 @@ export function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = 
   const found = onPath('temporal');
   if (found) return found;
   const dir = binCacheDir(`temporal-${TEMPORAL_CLI_VERSION}`);
-  buildOnce(dir, `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, (staging, go) => goInstall(go, staging, [`${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`]), log);
+  buildOnce(
+    dir,
+    `the Temporal CLI ${TEMPORAL_CLI_VERSION}`,
+    (staging, go) => goInstall(go, staging, [`${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`]),
+    log,
+  );
   return path.join(dir, 'temporal');
 }
 
@@ -46,7 +51,18 @@ export interface DevServer {
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const cli = resolveTemporalCli({ explicitPath: opts.cliPath, log: opts.log });
   const namespace = opts.namespace ?? 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', namespace, '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+  ];
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

@@ -25,7 +25,10 @@ export function resolveTemporalServer(opts: { log?: Log } = {}): ServerBinaries 
     dir,
     `the Temporal server ${TEMPORAL_SERVER_VERSION}`,
     (staging, go) => {
-      goInstall(go, staging, [`${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`]);
+      goInstall(go, staging, [
+        `${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+        `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+      ]);
       // `go install` names binaries after their package folders.
       fs.renameSync(path.join(staging, 'server'), path.join(staging, 'temporal-server'));
       fs.renameSync(path.join(staging, 'sql'), path.join(staging, 'temporal-sql-tool'));

@@ -31,7 +31,10 @@ export async function ensureNamespace(connection: Connection, namespace: string,
     if (!isGrpcServiceError(err) || err.code !== NOT_FOUND) throw err;
   }
   try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION) });
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION),
+    });
     log(`registered namespace ${namespace}`);
   } catch (err) {
     if (!isGrpcServiceError(err) || err.code !== ALREADY_EXISTS) throw err;
@@ -51,7 +54,9 @@ export async function missingSearchAttributes(connection: Connection, namespace:
     const existing = customAttributes?.[name];
     if (existing === undefined || existing === null) missing.push(name);
     else if (existing !== indexedValueType(type)) {
-      throw new Error(`search attribute ${name} exists in namespace ${namespace} as ${IndexedValueType[existing]}, but Nurture needs ${type}`);
+      throw new Error(
+        `search attribute ${name} exists in namespace ${namespace} as ${IndexedValueType[existing]}, but Nurture needs ${type}`,
+      );
     }
   }
   return missing;
@@ -61,14 +66,23 @@ export async function missingSearchAttributes(connection: Connection, namespace:
  * Adds the missing search attributes, then waits until a visibility query naming all of them
  * is accepted, which is when workflows can set them too.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string, log: Log, timeoutMs = 60_000): Promise<void> {
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  log: Log,
+  timeoutMs = 60_000,
+): Promise<void> {
   const missing = await missingSearchAttributes(connection, namespace);
   if (missing.length > 0) {
-    const searchAttributes = Object.fromEntries(missing.map((name) => [name, indexedValueType(SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES])]));
+    const searchAttributes = Object.fromEntries(
+      missing.map((name) => [name, indexedValueType(SEARCH_ATTRIBUTES[name as keyof typeof SEARCH_ATTRIBUTES])]),
+    );
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
     log(`registered search attributes ${missing.join(', ')} in ${namespace}`);
   }
-  const query = Object.keys(SEARCH_ATTRIBUTES).map((name) => `${name} IS NOT NULL`).join(' AND ');
+  const query = Object.keys(SEARCH_ATTRIBUTES)
+    .map((name) => `${name} IS NOT NULL`)
+    .join(' AND ');
   // Refused (INVALID_ARGUMENT) until the frontend's namespace cache has the new attributes.
   await pollUntil('search attributes to be usable', timeoutMs, async () => {
     await connection.workflowService.countWorkflowExecutions({ namespace, query });

@@ -33,7 +33,19 @@ export async function migrateTemporalDatabases(bin: ServerBinaries, s: ProdTempo
 }
 
 function sqlTool(bin: ServerBinaries, s: ProdTemporalSettings, database: string, command: string[]): void {
-  const args = ['--plugin', 'postgres12', '--ep', s.database.host, '-p', String(s.database.port), '-u', s.database.user, '--db', database, ...command];
+  const args = [
+    '--plugin',
+    'postgres12',
+    '--ep',
+    s.database.host,
+    '-p',
+    String(s.database.port),
+    '-u',
+    s.database.user,
+    '--db',
+    database,
+    ...command,
+  ];
   const result = spawnSync(bin.sqlTool, args, {
     // The password goes through the environment, never the command line others can read.
     env: { PATH: process.env.PATH ?? '', SQL_PASSWORD: s.database.password },
@@ -42,7 +54,9 @@ function sqlTool(bin: ServerBinaries, s: ProdTemporalSettings, database: string,
   });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`temporal-sql-tool ${command.join(' ')} on ${database} failed (${result.status ?? result.signal ?? result.error}):\n${output}`);
+    throw new Error(
+      `temporal-sql-tool ${command.join(' ')} on ${database} failed (${result.status ?? result.signal ?? result.error}):\n${output}`,
+    );
   }
 }
 

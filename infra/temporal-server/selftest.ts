@@ -29,8 +29,20 @@ export async function selftest(s: ProdTemporalSettings, log: Log): Promise<void>
       ],
     });
     log(`started workflow ${id}`);
-    await expectRows(s, s.database.name, 'select count(*)::int as n from current_executions where workflow_id = $1', id, 'current_executions');
-    await expectRows(s, s.visibilityDatabase, 'select count(*)::int as n from executions_visibility where workflow_id = $1', id, 'executions_visibility');
+    await expectRows(
+      s,
+      s.database.name,
+      'select count(*)::int as n from current_executions where workflow_id = $1',
+      id,
+      'current_executions',
+    );
+    await expectRows(
+      s,
+      s.visibilityDatabase,
+      'select count(*)::int as n from executions_visibility where workflow_id = $1',
+      id,
+      'executions_visibility',
+    );
     await client.connection.close();
 
     for (const how of ['stop', 'kill'] as const) {
@@ -41,10 +53,14 @@ export async function selftest(s: ProdTemporalSettings, log: Log): Promise<void>
       log(`started it again (pid ${server.pid})`);
       client = await connect(server, s.namespace);
       const described = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
-      if (described.status.name !== 'RUNNING') throw new Error(`after ${how}: workflow ${id} is ${described.status.name}, expected RUNNING`);
+      if (described.status.name !== 'RUNNING')
+        throw new Error(`after ${how}: workflow ${id} is ${described.status.name}, expected RUNNING`);
       const found = await poll(`after ${how}: workflow ${id} in a CampaignId query`, async () => {
         const ids: string[] = [];
-        for await (const w of client.workflow.list({ query: `CampaignId = '${id}' AND FunnelStage = 'selftest' AND Stalled = false` })) ids.push(w.workflowId);
+        for await (const w of client.workflow.list({
+          query: `CampaignId = '${id}' AND FunnelStage = 'selftest' AND Stalled = false`,
+        }))
+          ids.push(w.workflowId);
         if (ids.length !== 1 || ids[0] !== id) throw new Error(`found [${ids.join(', ')}]`);
         return ids;
       });
@@ -95,12 +111,34 @@ async function expectUnreachable(server: ProdTemporal): Promise<void> {
 function tlsChecks(server: ProdTemporal, namespace: string, workflowId: string, log: Log): void {
   const tls = server.tls!;
   const cli = resolveTemporalCli({ log });
-  const base = ['workflow', 'list', '--address', server.address, '--namespace', namespace, '--query', `WorkflowId = '${workflowId}'`, '--command-timeout', '10s'];
-  const withCert = ['--tls-ca-path', tls.caCert, '--tls-cert-path', tls.clientCert, '--tls-key-path', tls.clientKey, '--tls-server-name', tls.serverName];
-  const run = (args: string[]) => spawnSync(cli, args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const base = [
+    'workflow',
+    'list',
+    '--address',
+    server.address,
+    '--namespace',
+    namespace,
+    '--query',
+    `WorkflowId = '${workflowId}'`,
+    '--command-timeout',
+    '10s',
+  ];
+  const withCert = [
+    '--tls-ca-path',
+    tls.caCert,
+    '--tls-cert-path',
+    tls.clientCert,
+    '--tls-key-path',
+    tls.clientKey,
+    '--tls-server-name',
+    tls.serverName,
+  ];
+  const run = (args: string[]) =>
+    spawnSync(cli, args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
   const ok = run([...base, ...withCert]);
   log(`$ temporal ${[...base, ...withCert].map(shellQuote).join(' ')}\n${(ok.stdout + ok.stderr).trim()}\n(exit ${ok.status})`);
-  if (ok.status !== 0 || !ok.stdout.includes(workflowId)) throw new Error(`temporal workflow list with the client certificate did not list ${workflowId}`);
+  if (ok.status !== 0 || !ok.stdout.includes(workflowId))
+    throw new Error(`temporal workflow list with the client certificate did not list ${workflowId}`);
   const noCert = run([...base, '--tls-ca-path', tls.caCert, '--tls-server-name', tls.serverName]);
   log(`without a client certificate: exit ${noCert.status}: ${(noCert.stdout + noCert.stderr).trim().split('\n').pop()}`);
   if (noCert.status === 0) throw new Error('the server accepted a client without a certificate');

@@ -64,13 +64,17 @@ export function connectionOptions(info: Pick<ProdTemporalInfo, 'address' | 'tls'
  * background, and returns once the namespace and the search attributes are usable. Starting
  * it while it runs returns the running one (after checking it answers).
  */
-export async function startProdTemporal(s: ProdTemporalSettings, opts: { log?: Log; timeoutMs?: number } = {}): Promise<ProdTemporal> {
+export async function startProdTemporal(
+  s: ProdTemporalSettings,
+  opts: { log?: Log; timeoutMs?: number } = {},
+): Promise<ProdTemporal> {
   const log = opts.log ?? ((l) => console.error(l));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   fs.mkdirSync(s.dir, { recursive: true });
   const running = readRunning(s);
   if (running) {
-    if (running.address !== `${HOST}:${s.port}`) throw new Error(`the server in ${s.dir} already runs at ${running.address}; stop it first`);
+    if (running.address !== `${HOST}:${s.port}`)
+      throw new Error(`the server in ${s.dir} already runs at ${running.address}; stop it first`);
     if (Boolean(running.tls) !== s.tls) {
       throw new Error(`the server in ${s.dir} already runs ${running.tls ? 'with' : 'without'} TLS; stop it first`);
     }
@@ -81,14 +85,23 @@ export async function startProdTemporal(s: ProdTemporalSettings, opts: { log?: L
   const bin = resolveTemporalServer({ log });
   for (let port = s.port; port < s.port + PORTS_USED; port++) {
     if (!(await isPortFree(port))) {
-      throw new Error(`TEMPORAL_PROD_PORT: port ${port} is in use (the server needs ${s.port}–${s.port + PORTS_USED - 1}); choose another base port`);
+      throw new Error(
+        `TEMPORAL_PROD_PORT: port ${port} is in use (the server needs ${s.port}–${s.port + PORTS_USED - 1}); choose another base port`,
+      );
     }
   }
   const schema = await migrateTemporalDatabases(bin, s);
-  for (const r of schema) log(r.before === r.after ? `database ${r.database}: schema ${r.after}, up to date` : `database ${r.database}: schema ${r.before ?? 'none'} → ${r.after}`);
+  for (const r of schema)
+    log(
+      r.before === r.after
+        ? `database ${r.database}: schema ${r.after}, up to date`
+        : `database ${r.database}: schema ${r.before ?? 'none'} → ${r.after}`,
+    );
   const shards = await persistedShardCount(s);
   if (shards > 0 && shards !== s.shards) {
-    log(`TEMPORAL_PROD_SHARDS=${s.shards} is ignored: these databases were created with ${shards} history shards, which cannot change (reset to start over)`);
+    log(
+      `TEMPORAL_PROD_SHARDS=${s.shards} is ignored: these databases were created with ${shards} history shards, which cannot change (reset to start over)`,
+    );
   }
   const tls = s.tls ? ensureTlsFiles(s.dir) : undefined;
 
@@ -107,7 +120,14 @@ export async function startProdTemporal(s: ProdTemporalSettings, opts: { log?: L
   child.once('exit', (code, signal) => (exited = signal ?? String(code)));
   child.unref();
 
-  const info: ProdTemporalInfo = { pid: child.pid, address: `${HOST}:${s.port}`, namespace: s.namespace, tls, log: f.log, startedAt: new Date().toISOString() };
+  const info: ProdTemporalInfo = {
+    pid: child.pid,
+    address: `${HOST}:${s.port}`,
+    namespace: s.namespace,
+    tls,
+    log: f.log,
+    startedAt: new Date().toISOString(),
+  };
   fs.writeFileSync(f.pid, `${child.pid}\n`);
   fs.writeFileSync(f.info, `${JSON.stringify(info, null, 2)}\n`);
   try {
@@ -121,7 +141,10 @@ export async function startProdTemporal(s: ProdTemporalSettings, opts: { log?: L
 }
 
 /** Stops the server of this folder: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopProdTemporal(s: ProdTemporalSettings, opts: { graceMs?: number; signal?: 'SIGTERM' | 'SIGKILL' } = {}): Promise<'stopped' | 'not running'> {
+export async function stopProdTemporal(
+  s: ProdTemporalSettings,
+  opts: { graceMs?: number; signal?: 'SIGTERM' | 'SIGKILL' } = {},
+): Promise<'stopped' | 'not running'> {
   const running = readRunning(s);
   if (!running) return 'not running';
   await signalAndWait(s, running.pid, opts.signal ?? 'SIGTERM', opts.graceMs ?? 30_000);
@@ -129,8 +152,7 @@ export async function stopProdTemporal(s: ProdTemporalSettings, opts: { graceMs?
 }
 
 export type ProdTemporalStatus =
-  | { running: false }
-  | { running: true; serving: boolean; info: ProdTemporalInfo; problem?: string };
+  { running: false } | { running: true; serving: boolean; info: ProdTemporalInfo; problem?: string };
 
 /** Whether the process runs, and whether it answers describeNamespace within a few seconds. */
 export async function prodTemporalStatus(s: ProdTemporalSettings): Promise<ProdTemporalStatus> {
@@ -211,7 +233,13 @@ async function describe(info: Pick<ProdTemporalInfo, 'address' | 'tls'>, namespa
 }
 
 /** Waits for the frontend, then makes sure the namespace and search attributes are in place. */
-async function waitServing(info: ProdTemporalInfo, namespace: string, timeoutMs: number, hasExited: () => boolean, log: Log = () => {}): Promise<void> {
+async function waitServing(
+  info: ProdTemporalInfo,
+  namespace: string,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  log: Log = () => {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let connection: Connection | undefined;
   while (!connection) {
@@ -235,7 +263,12 @@ async function waitServing(info: ProdTemporalInfo, namespace: string, timeoutMs:
   }
 }
 
-async function signalAndWait(s: ProdTemporalSettings, pid: number, signal: 'SIGTERM' | 'SIGKILL', graceMs: number): Promise<void> {
+async function signalAndWait(
+  s: ProdTemporalSettings,
+  pid: number,
+  signal: 'SIGTERM' | 'SIGKILL',
+  graceMs: number,
+): Promise<void> {
   const f = files(s);
   // Not isOurServer: while a process exits, /proc/<pid>/cmdline reads empty before its
   // sockets are closed, and the ports must be free when we return.

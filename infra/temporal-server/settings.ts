@@ -8,12 +8,23 @@ export const PORTS_USED = 9;
 
 const envSchema = z.object({
   TEMPORAL_PROD_DIR: z.string().min(1).default(path.join('.nurture', 'temporal-prod')),
-  TEMPORAL_PROD_PORT: z.coerce.number().int().min(1).max(65535 - PORTS_USED + 1).default(DEFAULT_PROD_PORT),
+  TEMPORAL_PROD_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535 - PORTS_USED + 1)
+    .default(DEFAULT_PROD_PORT),
   TEMPORAL_PROD_DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_]+$/, 'must be postgresql://user[:password]@host[:port]/database (letters, digits, _)')
+    .regex(
+      /^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_]+$/,
+      'must be postgresql://user[:password]@host[:port]/database (letters, digits, _)',
+    )
     .default('postgresql://postgres@127.0.0.1:5432/temporal_prod'),
-  TEMPORAL_PROD_VISIBILITY_DATABASE: z.string().regex(/^[A-Za-z0-9_]+$/, 'must be letters, digits or _').optional(),
+  TEMPORAL_PROD_VISIBILITY_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, 'must be letters, digits or _')
+    .optional(),
   // Fixed when the databases are first used: Temporal refuses to start with another count.
   TEMPORAL_PROD_SHARDS: z.coerce.number().int().min(1).max(16384).default(4),
   TEMPORAL_PROD_NAMESPACE: z.string().min(1).default('default'),
@@ -34,7 +45,10 @@ export interface ProdTemporalSettings {
   tls: boolean;
 }
 
-export function prodTemporalSettings(env: Record<string, string | undefined> = process.env, overrides: Partial<ProdTemporalSettings> = {}): ProdTemporalSettings {
+export function prodTemporalSettings(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<ProdTemporalSettings> = {},
+): ProdTemporalSettings {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -35,33 +35,88 @@ export function tlsFiles(dir: string): TlsFiles {
 /** Makes the CA, server and client certificates unless they exist (valid 825 days). */
 export function ensureTlsFiles(dir: string): TlsFiles {
   const files = tlsFiles(dir);
-  if ([files.caCert, files.serverCert, files.serverKey, files.clientCert, files.clientKey].every((f) => fs.existsSync(f))) return files;
+  if ([files.caCert, files.serverCert, files.serverKey, files.clientCert, files.clientKey].every((f) => fs.existsSync(f)))
+    return files;
   fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   const caKey = path.join(files.dir, 'ca.key');
   const days = '825';
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', files.caCert, '-days', days, '-subj', '/CN=Nurture local Temporal CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  issue(files, caKey, files.serverKey, files.serverCert, '/CN=localhost', [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    `subjectAltName=DNS:${TLS_SERVER_NAME},IP:127.0.0.1`,
-  ], days);
-  issue(files, caKey, files.clientKey, files.clientCert, '/CN=nurture-client', [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=clientAuth',
-  ], days);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    files.caCert,
+    '-days',
+    days,
+    '-subj',
+    '/CN=Nurture local Temporal CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  issue(
+    files,
+    caKey,
+    files.serverKey,
+    files.serverCert,
+    '/CN=localhost',
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      `subjectAltName=DNS:${TLS_SERVER_NAME},IP:127.0.0.1`,
+    ],
+    days,
+  );
+  issue(
+    files,
+    caKey,
+    files.clientKey,
+    files.clientCert,
+    '/CN=nurture-client',
+    ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'],
+    days,
+  );
   for (const f of fs.readdirSync(files.dir)) fs.chmodSync(path.join(files.dir, f), f.endsWith('.key') ? 0o600 : 0o644);
   return files;
 }
 
-function issue(files: TlsFiles, caKey: string, key: string, cert: string, subject: string, extensions: string[], days: string): void {
+function issue(
+  files: TlsFiles,
+  caKey: string,
+  key: string,
+  cert: string,
+  subject: string,
+  extensions: string[],
+  days: string,
+): void {
   const csr = `${cert}.csr`;
   const ext = `${cert}.ext`;
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
   fs.writeFileSync(ext, `${extensions.join('\n')}\n`);
-  openssl(['x509', '-req', '-in', csr, '-CA', files.caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', days, '-sha256', '-extfile', ext]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    files.caCert,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    days,
+    '-sha256',
+    '-extfile',
+    ext,
+  ]);
   fs.rmSync(csr);
   fs.rmSync(ext);
 }

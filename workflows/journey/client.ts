@@ -98,7 +98,11 @@ export interface SignalOutcome {
  * not an error: its lead simply has nothing left to react to. Throws TemporalUnavailableError
  * when any journey could not be reached.
  */
-export async function signalEngagement(gate: TemporalGate, workflowIds: readonly string[], event: EngagementSignal): Promise<SignalOutcome> {
+export async function signalEngagement(
+  gate: TemporalGate,
+  workflowIds: readonly string[],
+  event: EngagementSignal,
+): Promise<SignalOutcome> {
   const results = await Promise.allSettled(
     workflowIds.map((id) => bounded(gate, () => gate.client.workflow.getHandle(id).signal(engagementSignal, event))),
   );
@@ -118,6 +122,10 @@ export async function moveLeadStage(gate: TemporalGate, workflowId: string, move
 }
 
 /** The journey's own account of where it is and what it does next (its `status` query). */
-export async function describeJourneyNow(gate: TemporalGate, workflowId: string, timeoutMs?: number): Promise<JourneyDescription> {
+export async function describeJourneyNow(
+  gate: TemporalGate,
+  workflowId: string,
+  timeoutMs?: number,
+): Promise<JourneyDescription> {
   return bounded(gate, () => gate.client.workflow.getHandle(workflowId).query(statusQuery), timeoutMs);
 }

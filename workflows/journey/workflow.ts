@@ -55,7 +55,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     if (state.ended !== null && campaign.allowReenrollment) signupAfterEnd = signup;
   });
   setHandler(engagementSignal, (e) => {
-    receiveEvent(state, campaign, { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data }, Date.now());
+    receiveEvent(
+      state,
+      campaign,
+      { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data },
+      Date.now(),
+    );
   });
   setHandler(moveStageSignal, ({ to, actor, reason }) => {
     if (!(to in campaign.stages) || state.ended !== null) return;
@@ -82,7 +87,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       // Wake for engagement that changes the score or the stall too, to record it promptly.
       for (;;) {
         const remaining = deadline === null ? undefined : Math.max(0, deadline - Date.now());
-        const woke = remaining === undefined ? (await condition(() => done() || dirty()), true) : await condition(() => done() || dirty(), remaining);
+        const woke =
+          remaining === undefined
+            ? (await condition(() => done() || dirty()), true)
+            : await condition(() => done() || dirty(), remaining);
         if (dirty()) await sync();
         if (done()) return true;
         if (!woke || (deadline !== null && Date.now() >= deadline)) return false;
@@ -123,7 +131,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       const issued = await activities.issueDiscount({ ...ref, ...d });
       // Histories recorded by earlier releases hold the expiry as an ISO string.
       const expiresAt: number | string = issued.expiresAt;
-      return { code: issued.code, percent: issued.percent, expiresAt: typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt };
+      return {
+        code: issued.code,
+        percent: issued.percent,
+        expiresAt: typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt,
+      };
     },
     shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
   };
@@ -134,7 +146,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   }
   const result = await runJourney(campaign, state, effects);
   if (result.kind === 'continueAsNew') {
-    const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+    const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({
+      typedSearchAttributes: workflowInfo().typedSearchAttributes,
+    });
     return continueAsNew({ ...input, state: result.state });
   }
   if (dirty()) await sync();
