@@ -1,14 +1,19 @@
 // Once per test run: one Temporal dev server (in memory, headless), one fresh PostgreSQL
 // database with the migrations applied, and the workflow code bundled once. Each test file
 // then runs its own worker on its own task queue, with its own SMTP inbox and leads.
+// With TEST_TEMPORAL_ADDRESS the tests use that Temporal instead of a dev server, e.g. the
+// production-shaped one (`npm run temporal:prod -- start`); its `default` namespace must
+// already hold the journey's search attributes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, migrate } from '../infra/db.ts';
 import { freePort } from '../infra/dev/ports.ts';
 import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
+import { missingSearchAttributes } from '../infra/temporal-namespace.ts';
 import { WORKFLOWS_PATH } from '../worker/index.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
@@ -27,11 +32,13 @@ export default async function setup(project: TestProject) {
   const databaseUrl = url.toString();
 
   const [server] = await Promise.all([
-    startTemporalDevServer({
-      port: await freePort(),
-      searchAttributes: SEARCH_ATTRIBUTES,
-      cliPath: process.env.TEMPORAL_CLI_PATH,
-    }) as Promise<DevServer>,
+    process.env.TEST_TEMPORAL_ADDRESS
+      ? existingTemporal(process.env.TEST_TEMPORAL_ADDRESS)
+      : startTemporalDevServer({
+          port: await freePort(),
+          searchAttributes: SEARCH_ATTRIBUTES,
+          cliPath: process.env.TEMPORAL_CLI_PATH,
+        }),
     migrate(databaseUrl),
   ]);
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bundle-'));
@@ -48,6 +55,19 @@ export default async function setup(project: TestProject) {
     await dropDatabase(databaseUrl);
     fs.rmSync(bundleDir, { recursive: true, force: true });
   };
+}
+
+/** A Temporal the tests do not own: checked, never stopped. */
+async function existingTemporal(address: string): Promise<DevServer> {
+  const connection = await Connection.connect({ address, connectTimeout: 5000 });
+  try {
+    const missing = await missingSearchAttributes(connection, 'default', SEARCH_ATTRIBUTES);
+    if (missing.length > 0)
+      throw new Error(`TEST_TEMPORAL_ADDRESS=${address}: namespace default lacks the search attributes ${missing.join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+  return { address, stop: async () => {} };
 }
 
 const noop = () => {};

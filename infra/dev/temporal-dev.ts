@@ -2,37 +2,17 @@
 // and the tests. The vendor's installers download binaries from hosts these machines
 // cannot reach, so when no `temporal` is on PATH we build the CLI once through the Go
 // module proxy into a per-user cache shared by every clone (see shared/PLATFORM.md).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { binCacheDir, buildOnce, goInstall, onPath, type Log } from './go-build.ts';
 
 const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
-type Log = (line: string) => void;
-
-function cacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'nurture', 'bin', `temporal-${TEMPORAL_CLI_VERSION}`);
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 /** Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then our cache; else builds it. */
-function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): string {
+export function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): string {
   const log = opts.log ?? ((l) => console.error(l));
   if (opts.explicitPath) {
     if (!fs.existsSync(opts.explicitPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${opts.explicitPath}`);
@@ -40,38 +20,14 @@ function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = {}): st
   }
   const found = onPath('temporal');
   if (found) return found;
-  const dir = cacheDir();
-  const cached = path.join(dir, 'temporal');
-  if (fs.existsSync(cached)) return cached;
-
-  const go = onPath('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new Error(
-      'The Temporal CLI was not found (set TEMPORAL_CLI_PATH or put `temporal` on PATH), ' +
-        'and Go (>= 1.25) is not installed to build it.',
-    );
-  }
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir}; this takes a few minutes…`);
-  // Build into a private folder and rename, so two clones building at once never see a
-  // half-written binary.
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const staging = fs.mkdtempSync(path.join(path.dirname(dir), '.build-'));
-  const result = spawnSync(go, ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`building the Temporal CLI failed (go install exited ${result.status})`);
-  }
-  try {
-    fs.renameSync(staging, dir);
-  } catch {
-    // Another process finished first; its binary is as good as ours.
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-  log(`Temporal CLI ready: ${cached}`);
-  return cached;
+  const dir = binCacheDir(`temporal-${TEMPORAL_CLI_VERSION}`);
+  buildOnce(
+    dir,
+    `the Temporal CLI ${TEMPORAL_CLI_VERSION}`,
+    (staging, go) => goInstall(go, staging, [`${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`]),
+    log,
+  );
+  return path.join(dir, 'temporal');
 }
 
 export interface DevServerOptions {
