@@ -57,7 +57,8 @@ function parseArgs(argv: string[]): Args {
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Not trimmed: porcelain status lines start with a space.
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).replace(/\n$/, '');
   } catch {
     return null;
   }
@@ -104,7 +105,7 @@ async function runScenarios(stack: RecordingStack, scenarios: Scenario[]): Promi
   return results.map((r) => (r as PromiseFulfilledResult<Recorded>).value);
 }
 
-async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorded[]): Promise<{ dir: string; files: number; bytes: number }> {
+async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorded[], uncommitted: string[]): Promise<{ dir: string; files: number; bytes: number }> {
   const dir = path.join(args.out, args.release);
   if (fs.existsSync(dir) && !args.force) throw new Error(`${dir} exists: histories of a release are recorded once (--force replaces them)`);
   fs.mkdirSync(args.out, { recursive: true });
@@ -130,9 +131,9 @@ async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorde
     const manifest = {
       release: args.release,
       commit: git(['rev-parse', 'HEAD']),
-      // Uncommitted paths of the checkout at recording time (the recorder itself, when it was
-      // copied into an older tree to record that tree's workflow code).
-      uncommitted: (git(['status', '--porcelain', '--untracked-files=all']) ?? '').split('\n').filter(Boolean).map((l) => l.slice(3)),
+      // Uncommitted paths of the checkout when recording started (the recorder itself, when it
+      // was copied into an older tree to record that tree's workflow code).
+      uncommitted,
       recordedAt: new Date().toISOString(),
       temporal: { sdk: worker.version, cli: TEMPORAL_CLI_VERSION },
       continueAsNewHistoryLimit: SHORT_HISTORY_LIMIT,
@@ -152,6 +153,7 @@ async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorde
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  const uncommitted = (git(['status', '--porcelain', '--untracked-files=all']) ?? '').split('\n').flatMap((l) => /^.. (.+)$/.exec(l)?.[1] ?? []);
   const log = (line: string) => console.log(`histories: ${line}`);
   log(`recording release ${args.release} from ${git(['rev-parse', '--short', 'HEAD']) ?? 'an unknown commit'}`);
   const stack = await startRecordingStack({ root: ROOT, campaigns: campaignFiles(), log });
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     if (args.only) {
       log(`--only: all checkpoints reached; nothing written`);
     } else {
-      const { dir, files, bytes } = await writeRelease(args, stack, recorded);
+      const { dir, files, bytes } = await writeRelease(args, stack, recorded, uncommitted);
       log(`wrote ${files} histories (${Math.round(bytes / 1024)} KiB) and manifest.json to ${path.relative(process.cwd(), dir) || dir}`);
     }
   } finally {

@@ -22,50 +22,34 @@ export interface Lead {
   workflowId: string;
 }
 
-// Temporal's EventType numbers (temporal.api.enums.v1.EventType), kept here so that the
-// recorder reads histories without loading the proto enums.
-const EVENT = {
-  WORKFLOW_EXECUTION_STARTED: 1,
-  WORKFLOW_EXECUTION_COMPLETED: 2,
-  WORKFLOW_EXECUTION_FAILED: 3,
-  WORKFLOW_EXECUTION_TIMED_OUT: 4,
-  WORKFLOW_TASK_SCHEDULED: 5,
-  WORKFLOW_TASK_STARTED: 6,
-  WORKFLOW_TASK_COMPLETED: 7,
-  WORKFLOW_TASK_TIMED_OUT: 8,
-  WORKFLOW_TASK_FAILED: 9,
-  WORKFLOW_EXECUTION_SIGNALED: 26,
-  WORKFLOW_EXECUTION_TERMINATED: 27,
-  WORKFLOW_EXECUTION_CANCELED: 29,
-  WORKFLOW_EXECUTION_CONTINUED_AS_NEW: 30,
-} as const;
-const CLOSED = new Set<number>([
-  EVENT.WORKFLOW_EXECUTION_COMPLETED,
-  EVENT.WORKFLOW_EXECUTION_FAILED,
-  EVENT.WORKFLOW_EXECUTION_TIMED_OUT,
-  EVENT.WORKFLOW_EXECUTION_TERMINATED,
-  EVENT.WORKFLOW_EXECUTION_CANCELED,
-  EVENT.WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-]);
-const WORKFLOW_TASK = new Set<number>([
-  EVENT.WORKFLOW_TASK_SCHEDULED,
-  EVENT.WORKFLOW_TASK_STARTED,
-  EVENT.WORKFLOW_TASK_COMPLETED,
-  EVENT.WORKFLOW_TASK_TIMED_OUT,
-  EVENT.WORKFLOW_TASK_FAILED,
-]);
+// Events are told apart by the attributes they carry, which name their type.
+const CLOSING = [
+  'workflowExecutionCompletedEventAttributes',
+  'workflowExecutionFailedEventAttributes',
+  'workflowExecutionTimedOutEventAttributes',
+  'workflowExecutionTerminatedEventAttributes',
+  'workflowExecutionCanceledEventAttributes',
+  'workflowExecutionContinuedAsNewEventAttributes',
+] as const;
+const WORKFLOW_TASK = [
+  'workflowTaskScheduledEventAttributes',
+  'workflowTaskStartedEventAttributes',
+  'workflowTaskCompletedEventAttributes',
+  'workflowTaskTimedOutEventAttributes',
+  'workflowTaskFailedEventAttributes',
+] as const;
 
-const eventType = (e: HistoryEvent | undefined) => Number(e?.eventType ?? 0);
+const has = (e: HistoryEvent | undefined, keys: readonly (keyof HistoryEvent)[]) => e != null && keys.some((k) => e[k] != null);
 
 export function isClosed(history: History): boolean {
-  return CLOSED.has(eventType(history.events?.at(-1)));
+  return has(history.events?.at(-1), CLOSING);
 }
 
 /** No workflow task is scheduled or running: the history will not grow until a timer, activity or signal. */
 function isQuiet(history: History): boolean {
   if (isClosed(history)) return true;
-  const lastTask = [...(history.events ?? [])].reverse().find((e) => WORKFLOW_TASK.has(eventType(e)));
-  return eventType(lastTask) === EVENT.WORKFLOW_TASK_COMPLETED;
+  const lastTask = [...(history.events ?? [])].reverse().find((e) => has(e, WORKFLOW_TASK));
+  return lastTask?.workflowTaskCompletedEventAttributes != null;
 }
 
 /** Signals of a name in a history, and whether a workflow task completed after the last one. */
@@ -74,12 +58,12 @@ export function signalsIn(history: History, name: string): { count: number; hand
   let last = -1;
   let count = 0;
   events.forEach((e, i) => {
-    if (eventType(e) === EVENT.WORKFLOW_EXECUTION_SIGNALED && e.workflowExecutionSignaledEventAttributes?.signalName === name) {
+    if (e.workflowExecutionSignaledEventAttributes?.signalName === name) {
       count++;
       last = i;
     }
   });
-  const handled = last >= 0 && events.slice(last + 1).some((e) => eventType(e) === EVENT.WORKFLOW_TASK_COMPLETED);
+  const handled = last >= 0 && events.slice(last + 1).some((e) => e.workflowTaskCompletedEventAttributes != null);
   return { count, handled };
 }
 
