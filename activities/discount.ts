@@ -45,7 +45,11 @@ const GROUP_LENGTH = 4;
  * campaign, the rest is 12 symbols from crypto.randomInt (about 59 bits).
  */
 export function generateDiscountCode(campaignId: string): string {
-  const prefix = campaignId.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12) || 'NURTURE';
+  const prefix =
+    campaignId
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '')
+      .slice(0, 12) || 'NURTURE';
   const groups = Array.from({ length: GROUPS }, () =>
     Array.from({ length: GROUP_LENGTH }, () => ALPHABET[crypto.randomInt(ALPHABET.length)]).join(''),
   );
@@ -59,7 +63,10 @@ export function normalizeDiscountCode(code: string): string {
 
 export async function issueDiscount(db: Db, req: IssueDiscountRequest): Promise<IssuedDiscount> {
   if (!Number.isInteger(req.percent) || req.percent < 1 || req.percent > 100 || !(req.validForMs > 0)) {
-    throw ApplicationFailure.nonRetryable(`invalid discount: percent must be a whole number 1..100 and validForMs > 0 (got ${req.percent}, ${req.validForMs})`, 'InvalidDiscount');
+    throw ApplicationFailure.nonRetryable(
+      `invalid discount: percent must be a whole number 1..100 and validForMs > 0 (got ${req.percent}, ${req.validForMs})`,
+      'InvalidDiscount',
+    );
   }
   const idempotencyKey = `${req.workflowId}#${req.stepKey}`;
   // A retry finds its own row; a second discount step of the same journey (or a re-enrolled
@@ -71,14 +78,16 @@ export async function issueDiscount(db: Db, req: IssueDiscountRequest): Promise<
     const existing = await find();
     if (existing) return issued(existing);
     const { count } = await db.discountCode.createMany({
-      data: [{
-        idempotencyKey,
-        code: generateDiscountCode(req.campaignId),
-        leadId: req.leadId,
-        campaignId: req.campaignId,
-        percent: req.percent,
-        expiresAt: new Date(Date.now() + req.validForMs),
-      }],
+      data: [
+        {
+          idempotencyKey,
+          code: generateDiscountCode(req.campaignId),
+          leadId: req.leadId,
+          campaignId: req.campaignId,
+          percent: req.percent,
+          expiresAt: new Date(Date.now() + req.validForMs),
+        },
+      ],
       // Any unique clash (a concurrent attempt, or a code collision) loses quietly; the loop
       // then finds the winner's row, or draws a new code.
       skipDuplicates: true,

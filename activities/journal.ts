@@ -59,8 +59,14 @@ export function journalActivities(db: Db) {
           skipDuplicates: true,
         }),
         // Entering a stage clears the stall: the lead is moving again.
-        db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stage: req.to, stageEnteredAt: at, stalled: false } }),
-        db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: at } }),
+        db.enrollment.updateMany({
+          where: { workflowId: req.workflowId },
+          data: { stage: req.to, stageEnteredAt: at, stalled: false },
+        }),
+        db.leadFlag.updateMany({
+          where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
+          data: { clearedAt: at },
+        }),
         db.lead.update({ where: { id: req.leadId }, data: { stage: req.to } }),
       ]);
     },
@@ -69,13 +75,30 @@ export function journalActivities(db: Db) {
       const idempotencyKey = `${req.workflowId}#${req.stepKey}#${req.kind}`;
       const at = req.at ? new Date(req.at) : new Date();
       const flag = db.leadFlag.createMany({
-        data: [{ idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, workflowId: req.workflowId, kind: req.kind, stage: req.stage, reason: req.reason, createdAt: at }],
+        data: [
+          {
+            idempotencyKey,
+            leadId: req.leadId,
+            campaignId: req.campaignId,
+            workflowId: req.workflowId,
+            kind: req.kind,
+            stage: req.stage,
+            reason: req.reason,
+            createdAt: at,
+          },
+        ],
         skipDuplicates: true,
       });
       if (req.kind === 'stalled') {
-        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } })]);
+        await db.$transaction([
+          flag,
+          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } }),
+        ]);
       } else if (req.kind === 'dormant') {
-        await db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } })]);
+        await db.$transaction([
+          flag,
+          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } }),
+        ]);
       } else {
         await flag;
       }
@@ -85,9 +108,17 @@ export function journalActivities(db: Db) {
     async syncEnrollment(req: EnrollmentSync): Promise<void> {
       await db.enrollment.updateMany({
         where: { workflowId: req.workflowId },
-        data: { score: req.score, stalled: req.stalled, lastEngagementAt: req.lastEngagementAt ? new Date(req.lastEngagementAt) : null },
+        data: {
+          score: req.score,
+          stalled: req.stalled,
+          lastEngagementAt: req.lastEngagementAt ? new Date(req.lastEngagementAt) : null,
+        },
       });
-      if (!req.stalled) await db.leadFlag.updateMany({ where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null }, data: { clearedAt: new Date() } });
+      if (!req.stalled)
+        await db.leadFlag.updateMany({
+          where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
+          data: { clearedAt: new Date() },
+        });
     },
 
     /** A new run of a re-enrollable journey: its enrollment row is active again. */
@@ -98,8 +129,16 @@ export function journalActivities(db: Db) {
       });
     },
 
-    async recordJourneyEnd(req: { workflowId: string; status: 'completed' | 'exited' | 'dormant'; reason: string; at?: string }): Promise<void> {
-      await db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() } });
+    async recordJourneyEnd(req: {
+      workflowId: string;
+      status: 'completed' | 'exited' | 'dormant';
+      reason: string;
+      at?: string;
+    }): Promise<void> {
+      await db.enrollment.updateMany({
+        where: { workflowId: req.workflowId },
+        data: { status: req.status, endedAt: req.at ? new Date(req.at) : new Date() },
+      });
     },
   };
 }

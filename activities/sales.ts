@@ -34,7 +34,14 @@ export function salesActivities({ db, mailer, config }: { db: Db; mailer: Mailer
         reason: req.reason,
         campaign: req.campaignId,
         stage: req.stage,
-        lead: { id: lead.id, email: lead.email, firstName: lead.firstName, lastName: lead.lastName, company: lead.company, score: enrollment?.score ?? null },
+        lead: {
+          id: lead.id,
+          email: lead.email,
+          firstName: lead.firstName,
+          lastName: lead.lastName,
+          company: lead.company,
+          score: enrollment?.score ?? null,
+        },
         leadUrl: `${config.PUBLIC_URL}/dashboard/leads/${lead.id}`,
       };
       if (req.target.webhook) {

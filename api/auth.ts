@@ -67,11 +67,17 @@ export function tokenId(token: string): string {
 
 export function requireAdmin(opts: AdminAuthOptions): onRequestHookHandler {
   return function adminAuth(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-    const candidate = bearerToken(req.headers.authorization) ?? (opts.cookieName ? cookieValue(req.headers.cookie, opts.cookieName) : undefined);
+    const candidate =
+      bearerToken(req.headers.authorization) ?? (opts.cookieName ? cookieValue(req.headers.cookie, opts.cookieName) : undefined);
     const match = candidate ? matchAdminToken(opts.tokens, candidate) : undefined;
     if (!match) {
       void reply.header('www-authenticate', 'Bearer realm="nurture"');
-      void sendError(reply, 401, 'unauthorized', candidate ? 'the admin token is not valid' : 'an admin bearer token is required (Authorization: Bearer <token>)');
+      void sendError(
+        reply,
+        401,
+        'unauthorized',
+        candidate ? 'the admin token is not valid' : 'an admin bearer token is required (Authorization: Bearer <token>)',
+      );
       return;
     }
     req.adminTokenId = tokenId(match);

@@ -41,7 +41,10 @@ export async function recordEngagement(deps: EngagementDeps, rec: EngagementReco
 }
 
 async function recordAndSignal({ db, temporal }: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
-  const journeys = await db.enrollment.findMany({ where: { leadId: rec.leadId, status: 'active' }, select: { workflowId: true } });
+  const journeys = await db.enrollment.findMany({
+    where: { leadId: rec.leadId, status: 'active' },
+    select: { workflowId: true },
+  });
   return db.$transaction(
     async (tx) => {
       const { count } = await tx.engagementEvent.createMany({

@@ -20,17 +20,30 @@ export class TemporalUnavailableError extends Error {
   }
 }
 
-export function sendError(reply: FastifyReply, status: number, error: string, message: string, details: Record<string, unknown> = {}) {
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
   if (status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).send({ error, message, ...details } satisfies ErrorBody);
 }
 
 export function unavailableBody(): ErrorBody {
-  return { error: 'temporarily_unavailable', message: `the journey engine is unreachable; nothing was recorded, retry in ${RETRY_AFTER_SECONDS}s` };
+  return {
+    error: 'temporarily_unavailable',
+    message: `the journey engine is unreachable; nothing was recorded, retry in ${RETRY_AFTER_SECONDS}s`,
+  };
 }
 
 const FASTIFY_CODES: Record<string, { status: number; error: string; message?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'content-type must be application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    error: 'unsupported_media_type',
+    message: 'content-type must be application/json',
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'body_too_large' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json', message: 'the body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'invalid_json', message: 'the body is empty' },

@@ -10,7 +10,14 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { buildFunnel, type CurrentStats, type FunnelReport, type PathCount, type StageStats } from '../core/funnel.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
-import { BadParams, campaignId as campaignIdSchema, parseOrThrow, periodSchema, resolvePeriod, type Period } from './dashboard/params.ts';
+import {
+  BadParams,
+  campaignId as campaignIdSchema,
+  parseOrThrow,
+  periodSchema,
+  resolvePeriod,
+  type Period,
+} from './dashboard/params.ts';
 
 /** A bigint bit per stage in one query; campaigns have a handful. */
 const MAX_STAGES = 62;
@@ -133,7 +140,10 @@ export async function loadFunnel(db: Db, campaigns: CampaignRegistry, q: FunnelQ
 export function funnelQueryFrom(query: unknown, defaultCampaign: string): FunnelQuery {
   const q = parseOrThrow(periodSchema.extend({ stages: campaignIdSchema.array().optional() }), {
     ...(query as object),
-    stages: typeof (query as { stages?: unknown })?.stages === 'string' ? (query as { stages: string }).stages.split(',').filter(Boolean) : undefined,
+    stages:
+      typeof (query as { stages?: unknown })?.stages === 'string'
+        ? (query as { stages: string }).stages.split(',').filter(Boolean)
+        : undefined,
   });
   return { campaignId: q.campaign ?? defaultCampaign, ...resolvePeriod(q), ...(q.stages?.length ? { stages: q.stages } : {}) };
 }
@@ -144,7 +154,8 @@ export function funnelApiRoutes(deps: { db: Db; campaigns: CampaignRegistry; def
       try {
         return await loadFunnel(deps.db, deps.campaigns, funnelQueryFrom(req.query, deps.defaultCampaign));
       } catch (err) {
-        if (err instanceof BadParams) return reply.code(400).send({ error: 'invalid_query', message: err.message, issues: err.issues });
+        if (err instanceof BadParams)
+          return reply.code(400).send({ error: 'invalid_query', message: err.message, issues: err.issues });
         throw err;
       }
     });

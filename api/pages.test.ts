@@ -9,7 +9,11 @@ describe('pages', () => {
     const html = confirmUnsubscribePage({ email: '"><script>alert(1)</script>@x.com', sender: 'Acme <b>' });
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;');
-    for (const page of [html, unsubscribedPage({ email: 'a@b.co', sender: 'Acme' }), preferencesPage({ email: 'a@b.co', sender: 'Acme', subscribed: true })]) {
+    for (const page of [
+      html,
+      unsubscribedPage({ email: 'a@b.co', sender: 'Acme' }),
+      preferencesPage({ email: 'a@b.co', sender: 'Acme', subscribed: true }),
+    ]) {
       expect(page).not.toMatch(/<(script|link|img|iframe)\b|src=|https?:\/\//i);
     }
   });

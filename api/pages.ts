@@ -12,7 +12,8 @@ export const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-robots-tag': 'noindex, nofollow',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f6f7f9;color:#1d2330;margin:0}
@@ -58,7 +59,10 @@ export function unsubscribedPage(opts: { email: string; sender: string }): strin
 }
 
 export function invalidLinkPage(): string {
-  return page('Link not valid', `<h1>This link is not valid</h1>\n<p>It may have been copied incompletely. Use the link in your latest email.</p>`);
+  return page(
+    'Link not valid',
+    `<h1>This link is not valid</h1>\n<p>It may have been copied incompletely. Use the link in your latest email.</p>`,
+  );
 }
 
 export function errorPage(): string {

@@ -48,7 +48,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   };
 
   if (deps.config.WEBHOOK_SIGNATURE_DISABLED) {
-    const warning = 'WEBHOOK_SIGNATURE_DISABLED=true: webhooks are accepted WITHOUT signature checks. Development only; never expose this server.';
+    const warning =
+      'WEBHOOK_SIGNATURE_DISABLED=true: webhooks are accepted WITHOUT signature checks. Development only; never expose this server.';
     console.warn(`\n!!! ${warning} !!!\n`);
     app.log.warn(warning);
   }

@@ -16,8 +16,13 @@ describe('webhook signatures', () => {
 
   it('tries every configured secret (rotation)', () => {
     const header = signatureHeader('the-new-secret-after-rotation', body, now);
-    expect(verifySignature({ header, rawBody: body, secrets: [secret, 'the-new-secret-after-rotation'], nowSeconds: now }).ok).toBe(true);
-    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(
+      verifySignature({ header, rawBody: body, secrets: [secret, 'the-new-secret-after-rotation'], nowSeconds: now }).ok,
+    ).toBe(true);
+    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
   it('accepts any of several v1 signatures and ignores other schemes', () => {
@@ -28,14 +33,32 @@ describe('webhook signatures', () => {
 
   it('rejects a changed body, a missing or malformed header, and a stale or future timestamp', () => {
     const header = signatureHeader(secret, body, now);
-    expect(verifySignature({ header, rawBody: `${body} `, secrets: [secret], nowSeconds: now })).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifySignature({ header: undefined, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({ ok: false, reason: 'missing' });
-    expect(verifySignature({ header: '', rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({ ok: false, reason: 'missing' });
+    expect(verifySignature({ header, rawBody: `${body} `, secrets: [secret], nowSeconds: now })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(verifySignature({ header: undefined, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(verifySignature({ header: '', rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
     for (const bad of ['v1=abc', `t=${now}`, `t=abc,v1=${'0'.repeat(64)}`, `t=${now},v1=xyz`, 'garbage']) {
-      expect(verifySignature({ header: bad, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({ ok: false, reason: 'malformed' });
+      expect(verifySignature({ header: bad, rawBody: body, secrets: [secret], nowSeconds: now })).toEqual({
+        ok: false,
+        reason: 'malformed',
+      });
     }
-    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now + 301 })).toEqual({ ok: false, reason: 'expired' });
-    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now - 301 })).toEqual({ ok: false, reason: 'expired' });
+    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now + 301 })).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+    expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now - 301 })).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
     expect(verifySignature({ header, rawBody: body, secrets: [secret], nowSeconds: now + 300 }).ok).toBe(true);
   });
 

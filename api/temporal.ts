@@ -25,7 +25,11 @@ export interface SignalOutcome {
 }
 
 /** Signals every listed journey; throws TemporalUnavailableError when any could not be reached. */
-export async function signalJourneys(gate: TemporalGate, workflowIds: readonly string[], event: EngagementSignal): Promise<SignalOutcome> {
+export async function signalJourneys(
+  gate: TemporalGate,
+  workflowIds: readonly string[],
+  event: EngagementSignal,
+): Promise<SignalOutcome> {
   const results = await Promise.allSettled(
     workflowIds.map((id) => bounded(gate, () => gate.client.workflow.getHandle(id).signal(engagementSignal, event))),
   );
@@ -39,10 +43,7 @@ export async function signalJourneys(gate: TemporalGate, workflowIds: readonly s
   return { signalled, ended };
 }
 
-export async function enrollJourney(
-  gate: TemporalGate,
-  opts: Parameters<typeof enrollLead>[1],
-): Promise<EnrollResult> {
+export async function enrollJourney(gate: TemporalGate, opts: Parameters<typeof enrollLead>[1]): Promise<EnrollResult> {
   try {
     return await bounded(gate, () => enrollLead(gate.client, opts));
   } catch (err) {

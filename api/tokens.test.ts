@@ -27,7 +27,8 @@ describe('link tokens', () => {
       const changed = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
       expect(openToken(secret, changed)).toBeUndefined();
     }
-    for (const bad of ['', '.', 'abc', 'a.b', 'x'.repeat(10_000), token.slice(0, 20)]) expect(openToken(secret, bad)).toBeUndefined();
+    for (const bad of ['', '.', 'abc', 'a.b', 'x'.repeat(10_000), token.slice(0, 20)])
+      expect(openToken(secret, bad)).toBeUndefined();
   });
 
   it('rejects an authentic payload of the wrong shape', () => {

@@ -43,7 +43,13 @@ export const clickEventId = (messageKey: string, url: string) =>
   `click:${messageKey}:${crypto.createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
 
 export function trackingRoutes({ config, db, temporal }: RouteDeps) {
-  async function record(req: FastifyRequest, messageKey: string, type: 'open' | 'click', eventId: string, extra: Record<string, unknown>) {
+  async function record(
+    req: FastifyRequest,
+    messageKey: string,
+    type: 'open' | 'click',
+    eventId: string,
+    extra: Record<string, unknown>,
+  ) {
     try {
       const message = await db.sentMessage.findUnique({
         where: { idempotencyKey: messageKey },

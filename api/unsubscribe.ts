@@ -40,7 +40,8 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
       const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
       if (!token) return html(reply, 404, invalidLinkPage());
       const suppressed = await db.suppression.findUnique({ where: { email: token.e }, select: { reason: true } });
-      if (req.query.preferences !== undefined) return html(reply, 200, preferencesPage({ email: token.e, sender, subscribed: !suppressed }));
+      if (req.query.preferences !== undefined)
+        return html(reply, 200, preferencesPage({ email: token.e, sender, subscribed: !suppressed }));
       if (suppressed) return html(reply, 200, unsubscribedPage({ email: token.e, sender }));
       return html(reply, 200, confirmUnsubscribePage({ email: token.e, sender }));
     });
@@ -52,7 +53,10 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
 
       let suppressedAt: Date;
       try {
-        await db.suppression.createMany({ data: [{ email: token.e, reason: 'unsubscribed', detail: method }], skipDuplicates: true });
+        await db.suppression.createMany({
+          data: [{ email: token.e, reason: 'unsubscribed', detail: method }],
+          skipDuplicates: true,
+        });
         const row = await db.suppression.findUniqueOrThrow({ where: { email: token.e } });
         suppressedAt = row.createdAt;
       } catch (err) {
@@ -60,7 +64,9 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
         return html(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), 503, errorPage());
       }
 
-      const lead = UUID.test(token.l) ? await db.lead.findUnique({ where: { id: token.l }, select: { id: true } }).catch(() => null) : null;
+      const lead = UUID.test(token.l)
+        ? await db.lead.findUnique({ where: { id: token.l }, select: { id: true } }).catch(() => null)
+        : null;
       if (lead) {
         try {
           // One event per suppression: repeats of this POST are duplicates, but after a

@@ -64,7 +64,9 @@ export class WorkerChild {
       const ready = await new Promise<{ pid: number; maxCachedWorkflows: number }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the worker child was not ready within ${timeoutMs} ms`)), timeoutMs);
         child.once('error', reject);
-        child.once('exit', (code, signal) => reject(new Error(`the worker child exited (${signal ?? code}) before it was ready`)));
+        child.once('exit', (code, signal) =>
+          reject(new Error(`the worker child exited (${signal ?? code}) before it was ready`)),
+        );
         child.on('message', (msg: BenchReply) => {
           if (msg.type === 'ready') {
             clearTimeout(timer);

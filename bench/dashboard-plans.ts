@@ -42,8 +42,12 @@ const client = new pg.Client({ connectionString: url });
 await client.connect();
 const q = funnelQueryFrom({ campaign }, campaign);
 const known = await client.query(knownStagesSql(campaign).text, knownStagesSql(campaign).values as unknown[]);
-const dict = [...new Set([...Object.keys(campaigns.get(campaign)?.campaign.stages ?? {}), ...known.rows.map((r) => r.stage as string)])];
-await explain(client, `funnel: stage history (${q.from.toISOString()} .. ${q.to.toISOString()})`, funnelHistorySql(q, dict), ["SET LOCAL work_mem = '64MB'"]);
+const dict = [
+  ...new Set([...Object.keys(campaigns.get(campaign)?.campaign.stages ?? {}), ...known.rows.map((r) => r.stage as string)]),
+];
+await explain(client, `funnel: stage history (${q.from.toISOString()} .. ${q.to.toISOString()})`, funnelHistorySql(q, dict), [
+  "SET LOCAL work_mem = '64MB'",
+]);
 await explain(client, 'funnel: where the cohort is now', funnelCurrentSql(q));
 await explain(client, 'stalled: counts per stage', stalledCountsSql({ campaign, page: 1 }));
 await explain(client, 'stalled: first page, all stages', stalledListSql({ campaign, page: 1 }));
@@ -55,7 +59,8 @@ const db = createDb(url, 10);
 const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }) });
 const app = await buildServer({ config, db, temporal, campaigns });
 const auth = { authorization: `Bearer ${config.ADMIN_TOKENS[0]}` };
-const someLead = (await db.enrollment.findFirst({ where: { campaignId: campaign, stalled: true }, select: { leadId: true } }))?.leadId;
+const someLead = (await db.enrollment.findFirst({ where: { campaignId: campaign, stalled: true }, select: { leadId: true } }))
+  ?.leadId;
 const pages = [
   `/dashboard/funnel?campaign=${campaign}`,
   `/api/funnel?campaign=${campaign}`,

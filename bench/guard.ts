@@ -11,10 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { dropDatabase } from '../infra/db-admin.ts';
 
 type GuardMessage =
-  | { type: 'pid'; pid: number }
-  | { type: 'database'; url: string }
-  | { type: 'dir'; path: string }
-  | { type: 'done' };
+  { type: 'pid'; pid: number } | { type: 'database'; url: string } | { type: 'dir'; path: string } | { type: 'done' };
 
 const SELF = fileURLToPath(import.meta.url);
 

@@ -42,7 +42,9 @@ const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   '))
+    .join('\n');
 }
 
 export function printReport(r: Report): void {
@@ -51,22 +53,36 @@ export function printReport(r: Report): void {
   const c = r.config;
   const lines: string[] = [];
   lines.push('');
-  lines.push(`Nurture benchmark: N = ${r.leads} leads, ${r.concurrency} requests in flight, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  lines.push(
+    `Nurture benchmark: N = ${r.leads} leads, ${r.concurrency} requests in flight, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  );
   lines.push(
     `  worker: cache ${large.maxCachedWorkflows} workflows, SMTP ${c.SMTP_MAX_CONNECTIONS} connections at most ${c.SMTP_RATE_PER_SECOND}/s, ` +
       `database pool ${c.DATABASE_POOL_MAX} (API and worker each)`,
   );
-  lines.push(`  load average before the run: ${r.loadBefore.toFixed(2)}${r.loadBefore > 0.5 ? ' (the machine was busy with other work: figures are noisy)' : ''}`);
+  lines.push(
+    `  load average before the run: ${r.loadBefore.toFixed(2)}${r.loadBefore > 0.5 ? ' (the machine was busy with other work: figures are noisy)' : ''}`,
+  );
   lines.push('  campaign: send welcome, then wait 30d; Temporal dev server in memory; the worker in its own process');
   lines.push('');
   lines.push(
     table([
       ['throughput', 'baseline (bare)', 'Nurture', 'Nurture / baseline'],
       ['accepted per second (started | signup 202)', f1(acceptRate(b)), f1(acceptRate(n)), f2(acceptRate(n) / acceptRate(b))],
-      ['first effects per second (no-op | welcome email)', f1(effectRate(b)), f1(effectRate(n)), f2(effectRate(n) / effectRate(b))],
+      [
+        'first effects per second (no-op | welcome email)',
+        f1(effectRate(b)),
+        f1(effectRate(n)),
+        f2(effectRate(n) / effectRate(b)),
+      ],
       ['time to accept all N (s)', f1(b.acceptSeconds), f1(n.acceptSeconds), ''],
       ['time to the N-th first effect (s)', f1(b.effectSeconds), f1(n.effectSeconds), ''],
-      ['accept latency p50 / p95 (ms)', `${f1(b.acceptLatencyMs.p50)} / ${f1(b.acceptLatencyMs.p95)}`, `${f1(n.acceptLatencyMs.p50)} / ${f1(n.acceptLatencyMs.p95)}`, ''],
+      [
+        'accept latency p50 / p95 (ms)',
+        `${f1(b.acceptLatencyMs.p50)} / ${f1(b.acceptLatencyMs.p95)}`,
+        `${f1(n.acceptLatencyMs.p50)} / ${f1(n.acceptLatencyMs.p95)}`,
+        '',
+      ],
     ]),
   );
   const cpu = (u: CpuUse) => `${f2(u.worker)} / ${f2(u.bench)} / ${f2(u.temporal)} / ${Math.round(u.machineBusy * 100)}%`;
@@ -74,7 +90,11 @@ export function printReport(r: Report): void {
   lines.push(`    baseline ${cpu(r.cpu.baseline)};  Nurture ${cpu(r.cpu.nurture)}`);
   const failed = (f: Failures) => {
     const total = Object.values(f.byType).reduce((a, b) => a + b, 0);
-    return total === 0 ? 'none' : `${total} (${Object.entries(f.byType).map(([t, n]) => `${t} ${n}`).join(', ')})`;
+    return total === 0
+      ? 'none'
+      : `${total} (${Object.entries(f.byType)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')})`;
   };
   lines.push(
     `  failed activity attempts, retried: baseline ${failed(r.failures.baseline)}; Nurture N/10 ${failed(r.failures.nurtureTenth)}; ` +
@@ -98,7 +118,16 @@ export function printReport(r: Report): void {
   ];
   lines.push(
     table([
-      ['worker memory (fresh child per round)', 'journeys asleep', 'cached', 'RSS idle MB', 'RSS asleep MB', 'growth MB', 'peak RSS MB', 'main heap MB'],
+      [
+        'worker memory (fresh child per round)',
+        'journeys asleep',
+        'cached',
+        'RSS idle MB',
+        'RSS asleep MB',
+        'growth MB',
+        'peak RSS MB',
+        'main heap MB',
+      ],
       ['N/10', ...mem(small)],
       ['N', ...mem(large)],
     ]),
@@ -118,11 +147,13 @@ export function printReport(r: Report): void {
         `per cached journey; beyond the limit journeys are evicted (to measure what they cost asleep, run with --cache at most N/10)`,
     );
   } else {
-    lines.push(`  both rounds filled the cache (limit ${large.maxCachedWorkflows}): the difference is the cost of journeys asleep outside it`);
+    lines.push(
+      `  both rounds filled the cache (limit ${large.maxCachedWorkflows}): the difference is the cost of journeys asleep outside it`,
+    );
   }
   lines.push(
     `  (RSS from /proc/<pid>/status once the worker had nothing in flight, ${r.settleSeconds} s later and after a forced GC of its main ` +
-      'isolate; idle = the same child after warm-up, before the round; peak = VmHWM over the child\'s life)',
+      "isolate; idle = the same child after warm-up, before the round; peak = VmHWM over the child's life)",
   );
   lines.push(`  total run time ${f1(r.seconds)} s`);
   console.log(lines.join('\n'));

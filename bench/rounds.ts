@@ -36,7 +36,13 @@ export async function warmUp(stack: BenchStack, child: WorkerChild, tag: string,
   await waitQuiet(child);
 }
 
-export async function baselineRound(stack: BenchStack, child: WorkerChild, n: number, concurrency: number, tag: string): Promise<Throughput> {
+export async function baselineRound(
+  stack: BenchStack,
+  child: WorkerChild,
+  n: number,
+  concurrency: number,
+  tag: string,
+): Promise<Throughput> {
   const before = (await child.status()).effects;
   const latencies: number[] = [];
   let failure: unknown;
@@ -84,12 +90,20 @@ export async function nurtureRound(stack: BenchStack, n: number, concurrency: nu
   let acceptedAt = 0;
   const t0 = Date.now();
   const signups = pool(n, concurrency, async (i) => {
-    const body = JSON.stringify({ email: `lead-${tag}-${i}@bench.example`, firstName: 'Bench', source: 'bench', campaign: BENCH_CAMPAIGN_ID });
+    const body = JSON.stringify({
+      email: `lead-${tag}-${i}@bench.example`,
+      firstName: 'Bench',
+      source: 'bench',
+      campaign: BENCH_CAMPAIGN_ID,
+    });
     const timestamp = Math.floor(Date.now() / 1000);
     const t = performance.now();
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'nurture-signature': `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}` },
+      headers: {
+        'content-type': 'application/json',
+        'nurture-signature': `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}`,
+      },
       body,
     });
     const text = await res.text();
@@ -101,7 +115,8 @@ export async function nurtureRound(stack: BenchStack, n: number, concurrency: nu
   );
   await waitForCount('nurture: welcome emails in the inbox', () => stack.inbox.messages().length - inboxBefore, n, {
     // A refused signup never sends: stop waiting as soon as one is seen.
-    aborted: () => failure ?? (refused.length ? new Error(`signup refused (${refused.length} so far); first: ${refused[0]}`) : undefined),
+    aborted: () =>
+      failure ?? (refused.length ? new Error(`signup refused (${refused.length} so far); first: ${refused[0]}`) : undefined),
   });
   await signups;
   if (failure) throw failure;

@@ -26,12 +26,17 @@ const SETTLE_MS = 10_000;
 
 function options(): { leads: number; concurrency: number; cache?: number } {
   const { values } = parseArgs({
-    options: { leads: { type: 'string' }, concurrency: { type: 'string' }, cache: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      leads: { type: 'string' },
+      concurrency: { type: 'string' },
+      cache: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(
       'usage: npm run bench -- [--leads N (default 2000, or BENCH_LEADS)] [--concurrency C (default 64)]\n' +
-        '                        [--cache W (the worker\'s WORKER_MAX_CACHED_WORKFLOWS; default: its configured value)]',
+        "                        [--cache W (the worker's WORKER_MAX_CACHED_WORKFLOWS; default: its configured value)]",
     );
     process.exit(0);
   }
@@ -126,12 +131,20 @@ async function memoryRound(stack: BenchStack, n: number, concurrency: number, la
     const throughput = await nurtureRound(stack, n, concurrency, label);
     const cpuUse = cpu();
     const { activityFailures, firstFailure } = await child.status();
-    log(`${label}: ${n} accepted in ${throughput.acceptSeconds.toFixed(1)} s, ${n} welcome emails in ${throughput.effectSeconds.toFixed(1)} s`);
+    log(
+      `${label}: ${n} accepted in ${throughput.acceptSeconds.toFixed(1)} s, ${n} welcome emails in ${throughput.effectSeconds.toFixed(1)} s`,
+    );
     await waitQuiet(child);
     const running = await waitRunningJourneys(stack, asleepBefore + n);
     await sleep(SETTLE_MS);
     const asleep = await readMemory(child);
-    const round: MemoryRound = { leads: n, runningInTemporal: running, idle, asleep, maxCachedWorkflows: child.maxCachedWorkflows };
+    const round: MemoryRound = {
+      leads: n,
+      runningInTemporal: running,
+      idle,
+      asleep,
+      maxCachedWorkflows: child.maxCachedWorkflows,
+    };
     return { throughput, cpu: cpuUse, round, failures: { byType: activityFailures, first: firstFailure } };
   });
 }
@@ -158,7 +171,9 @@ async function main(): Promise<void> {
     const { activityFailures, firstFailure } = await child.status();
     return { baseline, baselineCpu, baselineFailures: { byType: activityFailures, first: firstFailure } };
   });
-  log(`baseline: ${leads} started in ${baseline.acceptSeconds.toFixed(1)} s, ${leads} no-op activities in ${baseline.effectSeconds.toFixed(1)} s`);
+  log(
+    `baseline: ${leads} started in ${baseline.acceptSeconds.toFixed(1)} s, ${leads} no-op activities in ${baseline.effectSeconds.toFixed(1)} s`,
+  );
 
   // N/10 before N: it also warms the API, the database and the server for the headline round.
   const small = await memoryRound(stack, tenth, concurrency, 'nurture-tenth', 0);

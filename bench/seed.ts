@@ -17,8 +17,20 @@ import { migrate } from '../infra/db.ts';
 export const SEED_STAGES = [
   { stage: 'awareness', templates: ['welcome', 'first-value'], minDays: 1, spreadDays: 5, stallAfterDays: 5 },
   { stage: 'interest', templates: ['faq', 'tutorial'], minDays: 2, spreadDays: 7, stallAfterDays: 7 },
-  { stage: 'desire', templates: ['testimonial', 'case-study', 'offer', 'discount'], minDays: 3, spreadDays: 11, stallAfterDays: 10 },
-  { stage: 'action', templates: ['onboarding-start', 'onboarding-tips', 'onboarding-checkin'], minDays: 5, spreadDays: 15, stallAfterDays: 10 },
+  {
+    stage: 'desire',
+    templates: ['testimonial', 'case-study', 'offer', 'discount'],
+    minDays: 3,
+    spreadDays: 11,
+    stallAfterDays: 10,
+  },
+  {
+    stage: 'action',
+    templates: ['onboarding-start', 'onboarding-tips', 'onboarding-checkin'],
+    minDays: 5,
+    spreadDays: 15,
+    stallAfterDays: 10,
+  },
   { stage: 'delight', templates: ['referral', 'review'], minDays: 14, spreadDays: 30, stallAfterDays: 30 },
 ] as const;
 
@@ -155,7 +167,10 @@ export async function seed(opts: SeedOptions): Promise<Record<string, number>> {
     );
     await client.query('COMMIT');
     // VACUUM as well: index-only scans (the funnel's) need the visibility map autovacuum keeps.
-    await step('vacuum analyze', 'VACUUM ANALYZE leads, enrollments, stage_changes, lead_flags, sent_messages, engagement_events');
+    await step(
+      'vacuum analyze',
+      'VACUUM ANALYZE leads, enrollments, stage_changes, lead_flags, sent_messages, engagement_events',
+    );
     const counts: Record<string, number> = {};
     for (const table of ['leads', 'enrollments', 'stage_changes', 'lead_flags', 'sent_messages', 'engagement_events']) {
       const r = await client.query(`SELECT count(*)::int AS n FROM ${table}`);

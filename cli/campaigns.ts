@@ -16,10 +16,23 @@ function readCampaign(file: string) {
 }
 
 const leadOption = z
-  .object({ id: z.string().optional(), email: z.string().optional(), firstName: z.string().optional(), timezone: z.string().optional(), properties: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    id: z.string().optional(),
+    email: z.string().optional(),
+    firstName: z.string().optional(),
+    timezone: z.string().optional(),
+    properties: z.record(z.string(), z.unknown()).optional(),
+  })
   .strict();
 const eventsOption = z.array(
-  z.object({ at: z.union([z.string(), z.number()]), type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() }).strict(),
+  z
+    .object({
+      at: z.union([z.string(), z.number()]),
+      type: z.string().min(1),
+      data: z.record(z.string(), z.unknown()).optional(),
+      id: z.string().optional(),
+    })
+    .strict(),
 );
 
 export function registerCampaignCommands(program: Command): void {
@@ -30,7 +43,9 @@ export function registerCampaignCommands(program: Command): void {
     .description('check a campaign file; problems are printed as file:line:col path: message')
     .action((file: string) => {
       const { campaign: c, version } = readCampaign(file);
-      console.log(`${file}: campaign "${c.id}" is valid (${Object.keys(c.stages).length} stages, version ${version.slice(0, 12)})`);
+      console.log(
+        `${file}: campaign "${c.id}" is valid (${Object.keys(c.stages).length} stages, version ${version.slice(0, 12)})`,
+      );
     });
 
   campaign

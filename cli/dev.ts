@@ -14,8 +14,14 @@ export async function runDev(config: Config): Promise<void> {
   const say = (line: string) => console.log(line);
   const temporalPort = Number(config.TEMPORAL_ADDRESS.split(':').pop());
   const smtpPort = Number(new URL(config.SMTP_URL).port || 25);
-  for (const [what, port] of [['Temporal (TEMPORAL_ADDRESS)', temporalPort], ['Temporal UI (TEMPORAL_UI_PORT)', config.TEMPORAL_UI_PORT], ['SMTP inbox (SMTP_URL)', smtpPort], ['API (PORT)', config.PORT]] as const) {
-    if (!(await isPortFree(port))) throw new Error(`${what}: port ${port} is already in use; is another \`nurture dev\` running?`);
+  for (const [what, port] of [
+    ['Temporal (TEMPORAL_ADDRESS)', temporalPort],
+    ['Temporal UI (TEMPORAL_UI_PORT)', config.TEMPORAL_UI_PORT],
+    ['SMTP inbox (SMTP_URL)', smtpPort],
+    ['API (PORT)', config.PORT],
+  ] as const) {
+    if (!(await isPortFree(port)))
+      throw new Error(`${what}: port ${port} is already in use; is another \`nurture dev\` running?`);
   }
   // We stop the worker ourselves, in order, on Ctrl-C.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });

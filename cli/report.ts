@@ -9,7 +9,18 @@ import { CampaignRegistry } from '../infra/campaigns.ts';
 import { createDb } from '../infra/db.ts';
 import { CliError } from './errors.ts';
 
-const COLUMNS = ['stage', 'reached', 'entered', 'of enrolled', 'to next', 'drop-off', 'median in stage', 'now', 'stalled', 'lost'] as const;
+const COLUMNS = [
+  'stage',
+  'reached',
+  'entered',
+  'of enrolled',
+  'to next',
+  'drop-off',
+  'median in stage',
+  'now',
+  'stalled',
+  'lost',
+] as const;
 
 /** A plain-text table: stage names left-aligned, numbers right-aligned. */
 export function formatFunnelTable(r: FunnelReport): string {
@@ -28,7 +39,11 @@ export function formatFunnelTable(r: FunnelReport): string {
   ]);
   const all = [[...COLUMNS], ...rows];
   const widths = COLUMNS.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Funnel ${r.campaignId}: ${r.enrolled} leads enrolled from ${r.from.slice(0, 16).replace('T', ' ')} to ${r.to.slice(0, 16).replace('T', ' ')} UTC, followed to now`,
     '',

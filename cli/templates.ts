@@ -63,7 +63,10 @@ export function registerTemplateCommands(program: Command): void {
       const config = loadConfig();
       const catalog = loadCatalog(config.templatesDir);
       if (!catalog.has(id)) throw new CliError(`no template "${id}"; known: ${catalog.ids().join(', ')}`);
-      const rendered = catalog.render(id, sampleRenderContext({ publicUrl: config.PUBLIC_URL, sender: senderOf(config), lead: parseLeadOption(opts.lead) }));
+      const rendered = catalog.render(
+        id,
+        sampleRenderContext({ publicUrl: config.PUBLIC_URL, sender: senderOf(config), lead: parseLeadOption(opts.lead) }),
+      );
       fs.mkdirSync(opts.out, { recursive: true });
       const html = path.join(opts.out, `${id}.html`);
       const text = path.join(opts.out, `${id}.txt`);
@@ -85,10 +88,25 @@ export function registerTemplateCommands(program: Command): void {
       if (!to.success) throw new CliError(`--to: "${opts.to}" is not an email address`);
       const catalog = loadCatalog(config.templatesDir);
       if (!catalog.has(id)) throw new CliError(`no template "${id}"; known: ${catalog.ids().join(', ')}`);
-      const rendered = catalog.render(id, sampleRenderContext({ publicUrl: config.PUBLIC_URL, sender: senderOf(config), lead: { email: to.data, ...parseLeadOption(opts.lead) }, testMarker: true }));
+      const rendered = catalog.render(
+        id,
+        sampleRenderContext({
+          publicUrl: config.PUBLIC_URL,
+          sender: senderOf(config),
+          lead: { email: to.data, ...parseLeadOption(opts.lead) },
+          testMarker: true,
+        }),
+      );
       const mailer = createMailer(config);
       try {
-        const info = await mailer.sendMail({ from: config.MAIL_FROM, to: to.data, subject: rendered.subject, html: rendered.html, text: rendered.text, headers: { 'X-Nurture-Test': 'true' } });
+        const info = await mailer.sendMail({
+          from: config.MAIL_FROM,
+          to: to.data,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: { 'X-Nurture-Test': 'true' },
+        });
         console.log(`sent "${rendered.subject}" to ${to.data}: ${info.response}`);
       } finally {
         mailer.close();

@@ -27,7 +27,8 @@ describe('loadConfig', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems.join('\n');
-      for (const v of ['WEBHOOK_SECRET', 'ADMIN_TOKENS', 'TRACKING_SECRET', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL']) expect(problems).toContain(v);
+      for (const v of ['WEBHOOK_SECRET', 'ADMIN_TOKENS', 'TRACKING_SECRET', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'])
+        expect(problems).toContain(v);
     }
   });
 });

@@ -9,12 +9,15 @@ export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const list = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(16, 'each entry must be at least 16 characters')).min(1));
 
 const envSchema = z.object({
@@ -29,7 +32,10 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
     .default('postgresql://postgres@127.0.0.1:5432/nurture_dev'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('nurture'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
@@ -49,8 +55,14 @@ const envSchema = z.object({
   // A mailbox that unsubscribes whoever writes to it; added to List-Unsubscribe when set.
   MAIL_UNSUBSCRIBE_MAILTO: z.email('must be an email address').optional(),
   // Optional DKIM signing: all three (key as PEM, `\n` escapes accepted, or a file) or none.
-  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name').optional(),
-  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label').optional(),
+  DKIM_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')
+    .optional(),
+  DKIM_SELECTOR: z
+    .string()
+    .regex(/^[a-z0-9._-]+$/i, 'must be a DNS label')
+    .optional(),
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),

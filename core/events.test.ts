@@ -11,27 +11,41 @@ function issues(body: unknown) {
 
 describe('engagement event body', () => {
   it('accepts known and custom types, by email or lead id, and normalises', () => {
-    const r = engagementEventSchema.parse({ type: 'click', email: '  Ada@EXAMPLE.com ', eventId: 'e1', occurredAt: '2025-01-31T13:00:00+01:00', data: { link: 'https://x.test' } });
-    expect(r).toEqual({ type: 'click', email: 'Ada@example.com', eventId: 'e1', occurredAt: '2025-01-31T12:00:00.000Z', data: { link: 'https://x.test' } });
-    expect(engagementEventSchema.parse({ type: 'trial_started', leadId: leadId.toUpperCase(), eventId: 'e2' }).leadId).toBe(leadId);
+    const r = engagementEventSchema.parse({
+      type: 'click',
+      email: '  Ada@EXAMPLE.com ',
+      eventId: 'e1',
+      occurredAt: '2025-01-31T13:00:00+01:00',
+      data: { link: 'https://x.test' },
+    });
+    expect(r).toEqual({
+      type: 'click',
+      email: 'Ada@example.com',
+      eventId: 'e1',
+      occurredAt: '2025-01-31T12:00:00.000Z',
+      data: { link: 'https://x.test' },
+    });
+    expect(engagementEventSchema.parse({ type: 'trial_started', leadId: leadId.toUpperCase(), eventId: 'e2' }).leadId).toBe(
+      leadId,
+    );
   });
 
   it('names each bad field', () => {
-    expect(issues({ type: 'Open!', eventId: '', leadId: 'nope', occurredAt: 'yesterday', data: [1] }).map((i) => i.field)).toEqual([
-      'type',
-      'leadId',
-      'eventId',
-      'occurredAt',
-      'data',
-    ]);
+    expect(
+      issues({ type: 'Open!', eventId: '', leadId: 'nope', occurredAt: 'yesterday', data: [1] }).map((i) => i.field),
+    ).toEqual(['type', 'leadId', 'eventId', 'occurredAt', 'data']);
     expect(issues({ type: 'open' })).toEqual([
       { field: 'eventId', problem: 'is required' },
       { field: 'email', problem: 'email or leadId is required' },
     ]);
     expect(issues({ type: 'open', leadId, eventId: 'e', occurredAt: '0000-01-01T00:00:00Z' })[0]?.field).toBe('occurredAt');
-    expect(issues({ type: 'open', leadId, eventId: 'e', occurredAt: new Date(Date.now() + 3 * 86_400_000).toISOString() })[0]?.field).toBe('occurredAt');
+    expect(
+      issues({ type: 'open', leadId, eventId: 'e', occurredAt: new Date(Date.now() + 3 * 86_400_000).toISOString() })[0]?.field,
+    ).toBe('occurredAt');
     expect(issues('a string')).toEqual([{ field: '(body)', problem: 'must be a JSON object' }]);
-    expect(issues({ type: 'open', leadId, eventId: 'a\u0000b' })).toEqual([{ field: 'eventId', problem: 'must not contain NUL characters' }]);
+    expect(issues({ type: 'open', leadId, eventId: 'a\u0000b' })).toEqual([
+      { field: 'eventId', problem: 'must not contain NUL characters' },
+    ]);
   });
 
   it('bounds event data: no NUL, limited depth and size', () => {
@@ -40,7 +54,9 @@ describe('engagement event body', () => {
     expect(jsonDataProblem({ ['k\u0000']: 1 })).toMatch(/NUL/);
     expect(jsonDataProblem({ a: ['x\ud800'] })).toMatch(/surrogate/);
     expect(jsonDataProblem({ a: '\ud83d\ude80' })).toBeUndefined();
-    expect(issues({ type: 'open', leadId, eventId: '\udc00' })).toEqual([{ field: 'eventId', problem: 'must be valid Unicode (no lone surrogates)' }]);
+    expect(issues({ type: 'open', leadId, eventId: '\udc00' })).toEqual([
+      { field: 'eventId', problem: 'must be valid Unicode (no lone surrogates)' },
+    ]);
     let deep: unknown = 1;
     for (let i = 0; i < 20; i++) deep = [deep];
     expect(jsonDataProblem({ deep })).toMatch(/levels deep/);

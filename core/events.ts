@@ -49,12 +49,10 @@ export function jsonDataProblem(value: unknown, maxDepth = MAX_EVENT_DATA_DEPTH)
   return undefined;
 }
 
-const dataSchema = z
-  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
-  .superRefine((data, ctx) => {
-    const problem = jsonDataProblem(data);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const dataSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).superRefine((data, ctx) => {
+  const problem = jsonDataProblem(data);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const engagementEventSchema = z
   .object(
@@ -62,9 +60,16 @@ export const engagementEventSchema = z
       type: z
         .string({ error: 'is required' })
         .max(64, 'must be at most 64 characters')
-        .regex(EVENT_TYPE_PATTERN, `must be one of ${KNOWN_EVENT_TYPES.join(', ')} or a custom type (lower-case slug such as trial_started)`),
+        .regex(
+          EVENT_TYPE_PATTERN,
+          `must be one of ${KNOWN_EVENT_TYPES.join(', ')} or a custom type (lower-case slug such as trial_started)`,
+        ),
       email: emailSchema.optional(),
-      leadId: z.string({ error: 'must be a string' }).regex(UUID, 'must be a lead id (UUID)').transform((s) => s.toLowerCase()).optional(),
+      leadId: z
+        .string({ error: 'must be a string' })
+        .regex(UUID, 'must be a lead id (UUID)')
+        .transform((s) => s.toLowerCase())
+        .optional(),
       eventId: text(200).min(1, 'must not be empty'),
       occurredAt: z.iso
         .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2025-01-31T12:00:00Z' })

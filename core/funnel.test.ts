@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { buildFunnel, formatRate, formatSeconds, median, orderStages, stageStays, type FunnelInput, type StageStats } from './funnel.ts';
+import {
+  buildFunnel,
+  formatRate,
+  formatSeconds,
+  median,
+  orderStages,
+  stageStays,
+  type FunnelInput,
+  type StageStats,
+} from './funnel.ts';
 
-const stat = (stage: string, stays: number, medianSeconds: number | null = null, meanOffsetSeconds: number | null = null): StageStats => ({
+const stat = (
+  stage: string,
+  stays: number,
+  medianSeconds: number | null = null,
+  meanOffsetSeconds: number | null = null,
+): StageStats => ({
   stage,
   stays: medianSeconds === null ? 0 : stays,
   medianSeconds,
@@ -98,7 +112,13 @@ describe('buildFunnel', () => {
 
 describe('orderStages', () => {
   it('keeps campaign order and puts unknown stages after it', () => {
-    expect(orderStages(['a', 'b'], [stat('z', 1, null, 10), stat('b', 1), stat('y', 1, null, 5), stat('x', 1)])).toEqual(['a', 'b', 'y', 'z', 'x']);
+    expect(orderStages(['a', 'b'], [stat('z', 1, null, 10), stat('b', 1), stat('y', 1, null, 5), stat('x', 1)])).toEqual([
+      'a',
+      'b',
+      'y',
+      'z',
+      'x',
+    ]);
   });
 });
 

@@ -139,7 +139,12 @@ export function buildFunnel(input: FunnelInput): FunnelReport {
     enrolled: input.enrolled,
     stages,
     overallConversion: stages.length > 1 ? ratio(stages[stages.length - 1]!.reached, stages[0]!.reached) : null,
-    totals: { current: sum((c) => c.active), stalled: sum((c) => c.stalled), lost: sum((c) => c.lost), completed: sum((c) => c.completed) },
+    totals: {
+      current: sum((c) => c.active),
+      stalled: sum((c) => c.stalled),
+      lost: sum((c) => c.lost),
+      completed: sum((c) => c.completed),
+    },
   };
 }
 
@@ -162,7 +167,12 @@ export function stageStays(
   const sorted = [...changes].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   return sorted.map((c, i) => {
     const end = sorted[i + 1]?.occurredAt;
-    return { stage: c.toStage, since: c.occurredAt, seconds: ((end ?? now).getTime() - c.occurredAt.getTime()) / 1000, open: end === undefined };
+    return {
+      stage: c.toStage,
+      since: c.occurredAt,
+      seconds: ((end ?? now).getTime() - c.occurredAt.getTime()) / 1000,
+      open: end === undefined,
+    };
   });
 }
 

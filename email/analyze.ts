@@ -64,7 +64,10 @@ export function analyzeFragment(
     const children = FIELDS[root];
     if (field === undefined || children === undefined) return; // a partial parameter or body
     if (children === null || !children.includes(field)) {
-      return report(node, `unknown field "${shown}": ${root} has ${children ? `fields ${children.join(', ')}` : 'no fields'}${didYouMean(field, children ?? [])}`);
+      return report(
+        node,
+        `unknown field "${shown}": ${root} has ${children ? `fields ${children.join(', ')}` : 'no fields'}${didYouMean(field, children ?? [])}`,
+      );
     }
     const isProperties = root === 'lead' && field === 'properties';
     if (!isProperties && key !== undefined) return report(node, `unknown field "${shown}": ${root}.${field} has no fields`);
@@ -127,7 +130,12 @@ export function analyzeFragment(
     }
     usage.helpers.add(p.original);
     if (signature.block !== asBlock) {
-      report(p, signature.block ? `"${p.original}" is a block helper: {{#${p.original} ...}}...{{/${p.original}}}` : `"${p.original}" is not a block helper; use {{${p.original} ...}}`);
+      report(
+        p,
+        signature.block
+          ? `"${p.original}" is a block helper: {{#${p.original} ...}}...{{/${p.original}}}`
+          : `"${p.original}" is not a block helper; use {{${p.original} ...}}`,
+      );
     }
     const n = node.params.length;
     if (n < signature.min || n > signature.max) {
@@ -148,9 +156,12 @@ export function analyzeFragment(
     const isBody = template.kind === 'layout' && fragment === template.body && p.original === 'body' && !m.params.length;
     if (isBody) return void usage.body++;
     const shown = `{{{${p.original ?? ''}${m.params.length ? ' …' : ''}}}}`;
-    report(m, mentionsLeadData(m, template.params)
-      ? `${shown} outputs lead data without HTML escaping; use {{ }} (only {{{body}}} in layouts may be unescaped)`
-      : `${shown}: unescaped output is only allowed for {{{body}}} in layouts; use {{ }}`);
+    report(
+      m,
+      mentionsLeadData(m, template.params)
+        ? `${shown} outputs lead data without HTML escaping; use {{ }} (only {{{body}}} in layouts may be unescaped)`
+        : `${shown}: unescaped output is only allowed for {{{body}}} in layouts; use {{ }}`,
+    );
   };
 
   const checkPartial = (s: hbs.AST.PartialStatement | hbs.AST.PartialBlockStatement, scope: Scope) => {

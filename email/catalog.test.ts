@@ -43,7 +43,10 @@ describe('catalog.render', () => {
   });
 
   it('builds the text part from the final HTML: links as text [url], without pixel or preheader', () => {
-    const email = catalog.render('welcome', context({ links: { ...context().links, openPixel: 'https://nurture.test/o/px-1.gif' } }));
+    const email = catalog.render(
+      'welcome',
+      context({ links: { ...context().links, openPixel: 'https://nurture.test/o/px-1.gif' } }),
+    );
     expect(email.html).toContain('<img src="https://nurture.test/o/px-1.gif" width="1" height="1"');
     expect(email.text).toMatch(/Connect your signup form\s\[https:\/\/app\.nurture\.example\/setup\/signup-form\]/);
     expect(email.text).toMatch(/Unsubscribe\s\[https:\/\/nurture\.test\/u\/tok-1\]/);
@@ -73,7 +76,9 @@ describe('catalog.render', () => {
   });
 
   it('fails a discount email loudly when the send has no discount', () => {
-    expect(() => catalog.render('discount', context())).toThrow(/rendering template "discount": discountPercent: this send has no discount/);
+    expect(() => catalog.render('discount', context())).toThrow(
+      /rendering template "discount": discountPercent: this send has no discount/,
+    );
   });
 
   it('formats custom property dates in the lead time zone', () => {
@@ -104,8 +109,20 @@ describe('catalog.render', () => {
   it('renders every shipped template with one call to action, the footer links and the postal address', () => {
     const discount = { code: 'NURT-7Q2X', percent: 15, expiresAt: '2025-04-01T12:00:00Z' };
     expect(catalog.ids()).toEqual([
-      'case-study', 'discount', 'faq', 'first-value', 'offer', 'onboarding-checkin', 'onboarding-start',
-      'onboarding-tips', 're-engagement', 'referral', 'review', 'testimonial', 'tutorial', 'welcome',
+      'case-study',
+      'discount',
+      'faq',
+      'first-value',
+      'offer',
+      'onboarding-checkin',
+      'onboarding-start',
+      'onboarding-tips',
+      're-engagement',
+      'referral',
+      'review',
+      'testimonial',
+      'tutorial',
+      'welcome',
     ]);
     for (const id of catalog.ids()) {
       const email = catalog.render(id, context({ discount }));
@@ -121,7 +138,12 @@ describe('catalog.render', () => {
   it('throws for an unknown template id', () => {
     expect(() => catalog.render('nope', context())).toThrow('unknown email template "nope"');
     expect(catalog.get('nope')).toBeUndefined();
-    expect(catalog.get('welcome')).toMatchObject({ kind: 'welcome', stages: ['awareness'], layout: 'default', fallbacks: { firstName: 'there' } });
+    expect(catalog.get('welcome')).toMatchObject({
+      kind: 'welcome',
+      stages: ['awareness'],
+      layout: 'default',
+      fallbacks: { firstName: 'there' },
+    });
   });
 });
 
@@ -154,19 +176,27 @@ describe('loadCatalog', () => {
 
   it('refuses to load when a campaign names a missing template', async () => {
     const dir = await writeTemplates({ 'emails/a.hbs': emailFile(['hi']) });
-    expect(() => loadCatalog(dir, { campaignRefs: [{ file: path.join(dir, 'c.yaml'), line: 3, templateId: 'b' }] })).toThrow(/c\.yaml:3 campaign names template "b"/);
+    expect(() => loadCatalog(dir, { campaignRefs: [{ file: path.join(dir, 'c.yaml'), line: 3, templateId: 'b' }] })).toThrow(
+      /c\.yaml:3 campaign names template "b"/,
+    );
   });
 
   it('refuses at render time a link built from lead data that is not https', async () => {
-    const dir = await writeTemplates({ 'emails/a.hbs': emailFile(['<a href="{{trackedLink lead.properties.site}}">site</a>'], ['properties: [site]']) });
+    const dir = await writeTemplates({
+      'emails/a.hbs': emailFile(['<a href="{{trackedLink lead.properties.site}}">site</a>'], ['properties: [site]']),
+    });
     const loaded = loadCatalog(dir);
     expect(() => loaded.render('a', context({}, { properties: { site: 'javascript:alert(1)' } }))).toThrow(/must be https/);
     expect(() => loaded.render('a', context({}, { properties: { site: 'http://evil.example' } }))).toThrow(/must be https/);
-    expect(loaded.render('a', context({}, { properties: { site: '/pricing' } })).html).toContain('href="http://localhost:3000/pricing"');
+    expect(loaded.render('a', context({}, { properties: { site: '/pricing' } })).html).toContain(
+      'href="http://localhost:3000/pricing"',
+    );
   });
 
   it('keeps line breaks in lead data out of the subject', async () => {
     const dir = await writeTemplates({ 'emails/a.hbs': emailFile(['hi']) });
-    expect(loadCatalog(dir).render('a', context({}, { firstName: 'Ada\r\nBcc: x@y.example' })).subject).toBe('Hi Ada Bcc: x@y.example');
+    expect(loadCatalog(dir).render('a', context({}, { firstName: 'Ada\r\nBcc: x@y.example' })).subject).toBe(
+      'Hi Ada Bcc: x@y.example',
+    );
   });
 });

@@ -7,8 +7,18 @@ import type { Problem } from './problem.ts';
 import { LEAD_FIELDS } from './types.ts';
 
 export const CONTENT_KINDS = [
-  'welcome', 'faq', 'tutorial', 'testimonial', 'case-study', 'discount', 'onboarding',
-  'referral', 'review', 're-engagement', 'offer', 'other',
+  'welcome',
+  'faq',
+  'tutorial',
+  'testimonial',
+  'case-study',
+  'discount',
+  'onboarding',
+  'referral',
+  'review',
+  're-engagement',
+  'offer',
+  'other',
 ] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
 
@@ -22,7 +32,10 @@ export const emailFrontMatterSchema = z
     preheader: z.string().trim().min(1, 'must not be empty'),
     kind: z.enum(CONTENT_KINDS),
     stages: z.array(z.string().trim().min(1)).min(1, 'must name at least one stage'),
-    layout: z.string().regex(/^[A-Za-z0-9][\w-]*$/, 'must be a layout file name without .hbs').default('default'),
+    layout: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w-]*$/, 'must be a layout file name without .hbs')
+      .default('default'),
     fallbacks: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     properties: z.array(identifier).default([]),
   })
@@ -86,7 +99,17 @@ export function parseFrontMatter<S extends z.ZodType>(
   const split = splitFrontMatter(source);
   if ('error' in split) return { ok: false, problems: [{ file, line: split.line, message: split.error }] };
   if (split.yaml === null && required) {
-    return { ok: false, problems: [{ file, line: 1, message: 'missing front matter: the file must start with a `---` line, then YAML (subject, preheader, kind, stages), then `---`' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          file,
+          line: 1,
+          message:
+            'missing front matter: the file must start with a `---` line, then YAML (subject, preheader, kind, stages), then `---`',
+        },
+      ],
+    };
   }
   const counter = new LineCounter();
   const doc = parseDocument(split.yaml ?? '', { lineCounter: counter, prettyErrors: true });
@@ -119,9 +142,7 @@ export function parseFrontMatter<S extends z.ZodType>(
 }
 
 function fieldName(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
 function allowedKeys(schema: z.ZodType): string {

@@ -45,8 +45,18 @@ describe('resolveLinkUrl', () => {
   });
 
   it('refuses everything else', () => {
-    for (const url of ['http://evil.example/', 'http://localhost:30001/x', 'http://example.test/other', 'javascript:alert(1)', '//evil.example/x', 'not a url']) {
-      expect(() => resolveLinkUrl(url, url === 'http://example.test/other' ? 'http://example.test/app' : publicUrl), url).toThrow();
+    for (const url of [
+      'http://evil.example/',
+      'http://localhost:30001/x',
+      'http://example.test/other',
+      'javascript:alert(1)',
+      '//evil.example/x',
+      'not a url',
+    ]) {
+      expect(
+        () => resolveLinkUrl(url, url === 'http://example.test/other' ? 'http://example.test/app' : publicUrl),
+        url,
+      ).toThrow();
     }
   });
 });
@@ -54,7 +64,9 @@ describe('resolveLinkUrl', () => {
 describe('createTemplateEnvironment', () => {
   it('registers the email helpers in an isolated environment, not the global one', () => {
     const env = createTemplateEnvironment();
-    expect(Object.keys(env.helpers)).toEqual(expect.arrayContaining(['formatDate', 'money', 'discountCode', 'trackedLink', 'fallback']));
+    expect(Object.keys(env.helpers)).toEqual(
+      expect.arrayContaining(['formatDate', 'money', 'discountCode', 'trackedLink', 'fallback']),
+    );
     expect(env.helpers.log).toBeUndefined();
     expect(Handlebars.helpers.trackedLink).toBeUndefined();
   });

@@ -18,7 +18,11 @@ const block = (min: number, max = min): HelperSignature => ({ min, max, block: t
 
 /** Handlebars built-ins marketers may use; `log` and the *Missing hooks are not for templates. */
 export const BUILTIN_HELPERS: Record<string, HelperSignature> = {
-  if: block(1), unless: block(1), each: block(1), with: block(1), lookup: inline(2),
+  if: block(1),
+  unless: block(1),
+  each: block(1),
+  with: block(1),
+  lookup: inline(2),
 };
 
 export const EMAIL_HELPERS: Record<string, HelperSignature> = {
@@ -72,7 +76,10 @@ export function formatDate(value: unknown, format: string, timeZone: string | un
   const date = value instanceof Date ? value : new Date(value as string | number);
   if (Number.isNaN(date.getTime())) throw new Error(`formatDate: ${JSON.stringify(value)} is not a date`);
   const tz = safeTimeZone(timeZone);
-  const f = cached(`date:${format}:${tz}`, () => new Intl.DateTimeFormat(LOCALE, { ...DATE_OPTIONS[format as DateFormat], timeZone: tz }));
+  const f = cached(
+    `date:${format}:${tz}`,
+    () => new Intl.DateTimeFormat(LOCALE, { ...DATE_OPTIONS[format as DateFormat], timeZone: tz }),
+  );
   return f.format(date);
 }
 

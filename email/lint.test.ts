@@ -19,28 +19,57 @@ function only(problems: Problem[]): Problem {
 
 describe('lintTemplates', () => {
   it('passes a clean email', async () => {
-    const { problems } = await lintEmail(['<p>Hi {{lead.firstName}}</p>', '<a href="{{trackedLink "https://x.example"}}">Go</a>']);
+    const { problems } = await lintEmail([
+      '<p>Hi {{lead.firstName}}</p>',
+      '<a href="{{trackedLink "https://x.example"}}">Go</a>',
+    ]);
     expect(problems).toEqual([]);
   });
 
   it('reports a missing partial at its line and column', async () => {
     const { file, problems } = await lintEmail(['<p>Hi</p>', '  {{> fotter}}']);
-    expect(only(problems)).toEqual({ file, line: 8, column: 3, message: expect.stringMatching(/missing partial "fotter".*did you mean "footer"/) });
+    expect(only(problems)).toEqual({
+      file,
+      line: 8,
+      column: 3,
+      message: expect.stringMatching(/missing partial "fotter".*did you mean "footer"/),
+    });
   });
 
   it('reports an unknown helper', async () => {
-    const { file, problems } = await lintEmail(['<p>', 'Renews {{formatDat lead.properties.renewal}}</p>'], ['properties: [renewal]']);
-    expect(only(problems)).toMatchObject({ file, line: 9, column: 10, message: expect.stringMatching(/unknown helper "formatDat".*"formatDate"/) });
+    const { file, problems } = await lintEmail(
+      ['<p>', 'Renews {{formatDat lead.properties.renewal}}</p>'],
+      ['properties: [renewal]'],
+    );
+    expect(only(problems)).toMatchObject({
+      file,
+      line: 9,
+      column: 10,
+      message: expect.stringMatching(/unknown helper "formatDat".*"formatDate"/),
+    });
   });
 
   it('reports a misspelled lead field and suggests the real one', async () => {
     const { file, problems } = await lintEmail(['', '', '<p>Hi {{lead.fristName}}</p>']);
-    expect(only(problems)).toMatchObject({ file, line: 9, column: 9, message: expect.stringMatching(/unknown field "lead.fristName".*did you mean "firstName"/) });
+    expect(only(problems)).toMatchObject({
+      file,
+      line: 9,
+      column: 9,
+      message: expect.stringMatching(/unknown field "lead.fristName".*did you mean "firstName"/),
+    });
   });
 
   it('reports misspelled fields in the subject at the subject line', async () => {
     const dir = await writeTemplates({
-      'emails/x.hbs': ['---', 'subject: "Hi {{lead.frist}}"', 'preheader: p', 'kind: faq', 'stages: [interest]', '---', '<p>hi</p>'].join('\n'),
+      'emails/x.hbs': [
+        '---',
+        'subject: "Hi {{lead.frist}}"',
+        'preheader: p',
+        'kind: faq',
+        'stages: [interest]',
+        '---',
+        '<p>hi</p>',
+      ].join('\n'),
     });
     expect(only(lintTemplates(dir))).toMatchObject({ line: 2, message: expect.stringContaining('lead.frist') });
   });
@@ -51,10 +80,17 @@ describe('lintTemplates', () => {
   });
 
   it('refuses triple-stash of lead data, in emails and partials', async () => {
-    const { dir, file, problems } = await lintEmail(['<p>{{{lead.firstName}}}</p>', '{{> sig}}'], [], { 'partials/sig.hbs': '\n{{{sender.name}}}' });
+    const { dir, file, problems } = await lintEmail(['<p>{{{lead.firstName}}}</p>', '{{> sig}}'], [], {
+      'partials/sig.hbs': '\n{{{sender.name}}}',
+    });
     expect(problems).toEqual([
       { file, line: 7, column: 4, message: expect.stringMatching(/outputs lead data without HTML escaping/) },
-      { file: path.join(dir, 'partials/sig.hbs'), line: 2, column: 1, message: expect.stringMatching(/only allowed for \{\{\{body\}\}\} in layouts/) },
+      {
+        file: path.join(dir, 'partials/sig.hbs'),
+        line: 2,
+        column: 1,
+        message: expect.stringMatching(/only allowed for \{\{\{body\}\}\} in layouts/),
+      },
     ]);
   });
 
@@ -73,11 +109,24 @@ describe('lintTemplates', () => {
 
   it('reports invalid front matter at the field line', async () => {
     const dir = await writeTemplates({
-      'emails/x.hbs': ['---', 'subject: Hi', 'preheader: p', 'kind: newsletter', 'stages: []', 'subjet: typo', '---', '<p>hi</p>'].join('\n'),
+      'emails/x.hbs': [
+        '---',
+        'subject: Hi',
+        'preheader: p',
+        'kind: newsletter',
+        'stages: []',
+        'subjet: typo',
+        '---',
+        '<p>hi</p>',
+      ].join('\n'),
     });
     const file = path.join(dir, 'emails/x.hbs');
     const problems = lintTemplates(dir);
-    expect(problems.map((p) => [p.file, p.line])).toEqual([[file, 4], [file, 5], [file, 6]]);
+    expect(problems.map((p) => [p.file, p.line])).toEqual([
+      [file, 4],
+      [file, 5],
+      [file, 6],
+    ]);
     expect(problems.map((p) => p.message)).toEqual([
       expect.stringMatching(/^front matter kind: /),
       expect.stringMatching(/^front matter stages: must name at least one stage/),
@@ -87,7 +136,11 @@ describe('lintTemplates', () => {
 
   it('reports fallbacks for fields that do not exist', async () => {
     const { file, problems } = await lintEmail(['hi'], ['properties: [plan]', 'fallbacks:', '  plan: Growth', '  nickname: pal']);
-    expect(only(problems)).toEqual({ file, line: 9, message: expect.stringMatching(/^front matter fallbacks.nickname: "nickname" is neither a lead field/) });
+    expect(only(problems)).toEqual({
+      file,
+      line: 9,
+      message: expect.stringMatching(/^front matter fallbacks.nickname: "nickname" is neither a lead field/),
+    });
   });
 
   it('reports a file without front matter, and template syntax errors at their line', async () => {
@@ -97,7 +150,12 @@ describe('lintTemplates', () => {
     });
     expect(lintTemplates(dir)).toEqual([
       { file: path.join(dir, 'emails/bare.hbs'), line: 1, message: expect.stringContaining('missing front matter') },
-      { file: path.join(dir, 'emails/broken.hbs'), line: 8, column: 4, message: expect.stringContaining("if doesn't match each") },
+      {
+        file: path.join(dir, 'emails/broken.hbs'),
+        line: 8,
+        column: 4,
+        message: expect.stringContaining("if doesn't match each"),
+      },
     ]);
   });
 
@@ -107,7 +165,10 @@ describe('lintTemplates', () => {
   });
 
   it('requires the unsubscribe link, the postal address and {{{body}}} in layouts', async () => {
-    const dir = await writeTemplates({ 'emails/x.hbs': emailFile(['hi']), 'layouts/default.hbs': '<html><body>{{{body}}}{{{body}}}</body></html>' }, {});
+    const dir = await writeTemplates(
+      { 'emails/x.hbs': emailFile(['hi']), 'layouts/default.hbs': '<html><body>{{{body}}}{{{body}}}</body></html>' },
+      {},
+    );
     const messages = lintTemplates(dir).map((p) => p.message);
     expect(messages).toEqual([
       expect.stringContaining('{{{body}}} exactly once (found 2)'),
@@ -118,7 +179,11 @@ describe('lintTemplates', () => {
 
   it('checks helper arity and the parameters partials declare', async () => {
     const button = '---\nparams: [url, label]\n---\n<a href="{{url}}">{{label}}</a>';
-    const { problems } = await lintEmail(['{{money 5}}', '{{> button url="https://x.example" lable="Go"}}', '{{#trackedLink "https://x.example"}}{{/trackedLink}}'], [], { 'partials/button.hbs': button });
+    const { problems } = await lintEmail(
+      ['{{money 5}}', '{{> button url="https://x.example" lable="Go"}}', '{{#trackedLink "https://x.example"}}{{/trackedLink}}'],
+      [],
+      { 'partials/button.hbs': button },
+    );
     expect(problems.map((p) => [p.line, p.message])).toEqual([
       [7, '"money" takes 2 argument(s), got 1'],
       [8, 'partial "button" has no parameter "lable" (it declares url, label)'],
@@ -128,7 +193,9 @@ describe('lintTemplates', () => {
   });
 
   it('knows block params and each contexts', async () => {
-    const { problems } = await lintEmail(['{{#each lead.properties as |value key|}}{{key}}: {{value}} {{@index}} {{../lead.firstName}} {{../lead.nope}}{{/each}}']);
+    const { problems } = await lintEmail([
+      '{{#each lead.properties as |value key|}}{{key}}: {{value}} {{@index}} {{../lead.firstName}} {{../lead.nope}}{{/each}}',
+    ]);
     expect(only(problems).message).toContain('unknown field "../lead.nope"');
   });
 
@@ -141,7 +208,13 @@ describe('lintTemplates', () => {
         { file: campaign, line: 12, templateId: 'welcom' },
       ],
     });
-    expect(only(problems)).toEqual({ file: campaign, line: 12, message: expect.stringMatching(/campaign names template "welcom", but .*emails\/welcom\.hbs does not exist \(did you mean "welcome"\?\)/) });
+    expect(only(problems)).toEqual({
+      file: campaign,
+      line: 12,
+      message: expect.stringMatching(
+        /campaign names template "welcom", but .*emails\/welcom\.hbs does not exist \(did you mean "welcome"\?\)/,
+      ),
+    });
   });
 
   it('passes the shipped templates', () => {

@@ -105,7 +105,11 @@ function checkPartialCycles(set: TemplateSet, usages: Map<TemplateSource, Usage>
       for (const name of usages.get(t)!.partials) {
         const next = set.partials.get(name);
         if (next === partial) {
-          problems.push({ file: partial.file, line: partial.body.line, message: `partial "${partial.name}" includes itself (through "${t.name}")` });
+          problems.push({
+            file: partial.file,
+            line: partial.body.line,
+            message: `partial "${partial.name}" includes itself (through "${t.name}")`,
+          });
         } else if (next && !seen.has(next)) {
           seen.add(next);
           stack.push(next);

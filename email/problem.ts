@@ -19,9 +19,7 @@ export function formatProblems(problems: readonly Problem[], cwd = process.cwd()
 }
 
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0),
-  );
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** Thrown by loadCatalog: the templates must lint clean before anything is sent from them. */

@@ -4,7 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import {
-  emailFrontMatterSchema, parseFrontMatter, partialFrontMatterSchema, splitFrontMatter, type EmailFrontMatter,
+  emailFrontMatterSchema,
+  parseFrontMatter,
+  partialFrontMatterSchema,
+  splitFrontMatter,
+  type EmailFrontMatter,
 } from './frontMatter.ts';
 import type { Problem } from './problem.ts';
 
@@ -67,7 +71,13 @@ function readTemplate(kind: TemplateKind, file: string, problems: Problem[]): Te
   const name = path.basename(file, '.hbs');
   const split = splitFrontMatter(text);
   const body = 'error' in split ? { source: '', line: 1 } : { source: split.body, line: split.bodyLine };
-  const source: TemplateSource = { kind, name, file, body: parseFragment(file, body.source, body.line, problems, true), params: [] };
+  const source: TemplateSource = {
+    kind,
+    name,
+    file,
+    body: parseFragment(file, body.source, body.line, problems, true),
+    params: [],
+  };
   if (kind === 'email') {
     const fm = parseFrontMatter(file, text, emailFrontMatterSchema, true);
     if (!fm.ok) problems.push(...fm.problems);

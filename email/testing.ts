@@ -18,7 +18,16 @@ export const BASE_FILES: Record<string, string> = {
 
 /** An email file: front matter (defaults plus `frontMatter`), then `body`, whose first line is file line 7 + frontMatter.length. */
 export function emailFile(body: string[], frontMatter: string[] = []): string {
-  return ['---', 'subject: "Hi {{lead.firstName}}"', 'preheader: Hello', 'kind: welcome', 'stages: [awareness]', ...frontMatter, '---', ...body].join('\n');
+  return [
+    '---',
+    'subject: "Hi {{lead.firstName}}"',
+    'preheader: Hello',
+    'kind: welcome',
+    'stages: [awareness]',
+    ...frontMatter,
+    '---',
+    ...body,
+  ].join('\n');
 }
 
 /** Writes `files` (relative path -> content) over BASE_FILES into a new temp directory. */

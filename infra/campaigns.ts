@@ -3,7 +3,14 @@
 // restart, while running journeys keep the version they enrolled with.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatErrors, parseCampaign, templateReferences, type CampaignError, type ParsedCampaign, type TemplateReference } from '../core/campaign/load.ts';
+import {
+  formatErrors,
+  parseCampaign,
+  templateReferences,
+  type CampaignError,
+  type ParsedCampaign,
+  type TemplateReference,
+} from '../core/campaign/load.ts';
 
 interface Cached {
   stamp: string;
@@ -34,7 +41,13 @@ export class CampaignRegistry {
       }
       const other = seen.get(entry.result.campaign.id);
       if (other) {
-        errors.push({ file, line: 1, column: 1, path: 'id', message: `campaign id "${entry.result.campaign.id}" is also used by ${other}` });
+        errors.push({
+          file,
+          line: 1,
+          column: 1,
+          path: 'id',
+          message: `campaign id "${entry.result.campaign.id}" is also used by ${other}`,
+        });
         continue;
       }
       seen.set(entry.result.campaign.id, file);
@@ -50,7 +63,11 @@ export class CampaignRegistry {
 
   private files(): string[] {
     if (!fs.existsSync(this.dir)) return [];
-    return fs.readdirSync(this.dir).filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => path.join(this.dir, n));
+    return fs
+      .readdirSync(this.dir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort()
+      .map((n) => path.join(this.dir, n));
   }
 
   get(id: string): ParsedCampaign | undefined {

@@ -19,9 +19,20 @@ export interface DkimOptions {
  * List-Unsubscribe and List-Unsubscribe-Post, so a receiver knows neither was added in transit.
  */
 export const DKIM_SIGNED_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc',
-  'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding',
-  'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id',
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Id',
 ];
 
 /** undefined when DKIM is not configured; throws ConfigError when it is half-configured. */

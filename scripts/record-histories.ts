@@ -41,7 +41,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only') {
       only = (argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
-      if (only.length === 0 || unknown.length) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+      if (only.length === 0 || unknown.length)
+        throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
     } else if (a === '--out') {
       const dir = argv[++i];
       if (!dir) throw new Error(`--out: needs a directory\n${usage}`);
@@ -51,7 +52,8 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`one release label only (got "${release}" and "${a}")\n${usage}`);
   }
   if (release === undefined) throw new Error(`a release label is required, e.g. v0.2.0\n${usage}`);
-  if (!RELEASE.test(release)) throw new Error(`release "${release}": must be letters, digits, ".", "_" or "-" (it names a folder)`);
+  if (!RELEASE.test(release))
+    throw new Error(`release "${release}": must be letters, digits, ".", "_" or "-" (it names a folder)`);
   return { release, out, force, only };
 }
 
@@ -68,7 +70,11 @@ function campaignFiles(): CampaignFile[] {
   const dir = path.join('test', 'histories', 'campaigns');
   const sources = [
     path.join('campaigns', 'example.yaml'),
-    ...fs.readdirSync(path.join(ROOT, dir)).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n)),
+    ...fs
+      .readdirSync(path.join(ROOT, dir))
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort()
+      .map((n) => path.join(dir, n)),
   ];
   return sources.map((source) => ({ source, text: fs.readFileSync(path.join(ROOT, source), 'utf8') }));
 }
@@ -101,13 +107,20 @@ async function runScenarios(stack: RecordingStack, scenarios: Scenario[]): Promi
     }),
   );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message ?? String(r.reason)] : []));
-  if (failed.length) throw new Error(`${failed.length} scenario(s) did not reach their checkpoint:\n${failed.map((f) => `  - ${f}`).join('\n')}`);
+  if (failed.length)
+    throw new Error(`${failed.length} scenario(s) did not reach their checkpoint:\n${failed.map((f) => `  - ${f}`).join('\n')}`);
   return results.map((r) => (r as PromiseFulfilledResult<Recorded>).value);
 }
 
-async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorded[], uncommitted: string[]): Promise<{ dir: string; files: number; bytes: number }> {
+async function writeRelease(
+  args: Args,
+  stack: RecordingStack,
+  recorded: Recorded[],
+  uncommitted: string[],
+): Promise<{ dir: string; files: number; bytes: number }> {
   const dir = path.join(args.out, args.release);
-  if (fs.existsSync(dir) && !args.force) throw new Error(`${dir} exists: histories of a release are recorded once (--force replaces them)`);
+  if (fs.existsSync(dir) && !args.force)
+    throw new Error(`${dir} exists: histories of a release are recorded once (--force replaces them)`);
   fs.mkdirSync(args.out, { recursive: true });
   const staging = fs.mkdtempSync(path.join(args.out, `.${args.release}-`));
   let files = 0;
@@ -123,11 +136,19 @@ async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorde
         fs.writeFileSync(path.join(staging, file), json);
         files++;
         bytes += json.length;
-        histories.push({ file, workflowId: run.workflowId, runId: run.runId, events: history.events?.length ?? 0, closed: isClosed(history) });
+        histories.push({
+          file,
+          workflowId: run.workflowId,
+          runId: run.runId,
+          events: history.events?.length ?? 0,
+          closed: isClosed(history),
+        });
       }
       scenarios.push({ name: scenario.name, campaign: scenario.campaign, about: scenario.about, histories });
     }
-    const worker = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', '@temporalio', 'worker', 'package.json'), 'utf8')) as { version: string };
+    const worker = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'node_modules', '@temporalio', 'worker', 'package.json'), 'utf8'),
+    ) as { version: string };
     const manifest = {
       release: args.release,
       commit: git(['rev-parse', 'HEAD']),
@@ -153,7 +174,9 @@ async function writeRelease(args: Args, stack: RecordingStack, recorded: Recorde
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const uncommitted = (git(['status', '--porcelain', '--untracked-files=all']) ?? '').split('\n').flatMap((l) => /^.. (.+)$/.exec(l)?.[1] ?? []);
+  const uncommitted = (git(['status', '--porcelain', '--untracked-files=all']) ?? '')
+    .split('\n')
+    .flatMap((l) => /^.. (.+)$/.exec(l)?.[1] ?? []);
   const log = (line: string) => console.log(`histories: ${line}`);
   log(`recording release ${args.release} from ${git(['rev-parse', '--short', 'HEAD']) ?? 'an unknown commit'}`);
   const stack = await startRecordingStack({ root: ROOT, campaigns: campaignFiles(), log });
@@ -174,7 +197,9 @@ async function main(): Promise<void> {
       log(`--only: all checkpoints reached; nothing written`);
     } else {
       const { dir, files, bytes } = await writeRelease(args, stack, recorded, uncommitted);
-      log(`wrote ${files} histories (${Math.round(bytes / 1024)} KiB) and manifest.json to ${path.relative(process.cwd(), dir) || dir}`);
+      log(
+        `wrote ${files} histories (${Math.round(bytes / 1024)} KiB) and manifest.json to ${path.relative(process.cwd(), dir) || dir}`,
+      );
     }
   } finally {
     log('stopping the stack and dropping the database');

@@ -58,12 +58,22 @@ describe('admin authentication', () => {
 describe('GET /api/leads/:id', () => {
   it('returns the lead, stage, score and a timeline of messages, events and stage changes', async () => {
     const email = stack.email('detail');
-    const signup = await stack.post('/webhooks/signup', { email, firstName: 'Dee', company: 'Detail Co', properties: { plan: 'team' } });
+    const signup = await stack.post('/webhooks/signup', {
+      email,
+      firstName: 'Dee',
+      company: 'Detail Co',
+      properties: { plan: 'team' },
+    });
     expect(signup.status).toBe(202);
     const id = signup.body.leadId as string;
     await stack.inbox.waitFor((m) => m.to.includes(email));
     await expect.poll(async () => (await stack.db.sentMessage.findFirst({ where: { leadId: id } }))?.status).toBe('sent');
-    const event = await stack.post('/webhooks/events', { type: 'reply', email, eventId: `reply-${id}`, data: { snippet: 'Interested!' } });
+    const event = await stack.post('/webhooks/events', {
+      type: 'reply',
+      email,
+      eventId: `reply-${id}`,
+      data: { snippet: 'Interested!' },
+    });
     expect(event.status).toBe(202);
 
     const res = await asAdmin(`/api/leads/${id}`);
@@ -74,12 +84,21 @@ describe('GET /api/leads/:id', () => {
     expect(d.stage).toBe('awareness');
     expect(typeof d.score).toBe('number');
     expect(d.suppression).toBeNull();
-    expect(d.enrollments).toEqual([expect.objectContaining({ campaignId: 'api-test', workflowId: signup.body.workflowId, status: 'active' })]);
+    expect(d.enrollments).toEqual([
+      expect.objectContaining({ campaignId: 'api-test', workflowId: signup.body.workflowId, status: 'active' }),
+    ]);
     expect(Array.isArray(d.flags)).toBe(true);
     const kinds = d.timeline.map((t: { kind: string }) => t.kind);
     expect(kinds).toEqual(expect.arrayContaining(['stage_change', 'message', 'event']));
-    expect(d.timeline.find((t: { kind: string }) => t.kind === 'message')).toMatchObject({ templateId: 'welcome', status: 'sent' });
-    expect(d.timeline.find((t: { kind: string }) => t.kind === 'event')).toMatchObject({ type: 'reply', eventId: `reply-${id}`, data: { snippet: 'Interested!' } });
+    expect(d.timeline.find((t: { kind: string }) => t.kind === 'message')).toMatchObject({
+      templateId: 'welcome',
+      status: 'sent',
+    });
+    expect(d.timeline.find((t: { kind: string }) => t.kind === 'event')).toMatchObject({
+      type: 'reply',
+      eventId: `reply-${id}`,
+      data: { snippet: 'Interested!' },
+    });
     const times = d.timeline.map((t: { at: string }) => Date.parse(t.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });

@@ -37,43 +37,82 @@ describe('POST /webhooks/events', () => {
     expect(res.body).toEqual({ eventId: `ev-${lead.leadId}-1`, leadId: lead.leadId, duplicate: false, signalled: 1 });
 
     const row = await stack.db.engagementEvent.findUniqueOrThrow({ where: { eventId: `ev-${lead.leadId}-1` } });
-    expect(row).toMatchObject({ leadId: lead.leadId, type: 'pricing_viewed', templateId: 'welcome', campaignId: 'api-test', data: { page: '/pricing' } });
+    expect(row).toMatchObject({
+      leadId: lead.leadId,
+      type: 'pricing_viewed',
+      templateId: 'welcome',
+      campaignId: 'api-test',
+      data: { page: '/pricing' },
+    });
     expect(row.occurredAt.toISOString()).toBe(occurredAt);
 
     // A signal that arrives while a workflow task runs is buffered until it completes: poll.
-    await expect.poll(() => engagementSignals(stack.temporal, lead.workflowId)).toContainEqual({ eventId: `ev-${lead.leadId}-1`, type: 'pricing_viewed', occurredAt, data: { page: '/pricing', templateId: 'welcome', campaignId: 'api-test' } });
+    await expect
+      .poll(() => engagementSignals(stack.temporal, lead.workflowId))
+      .toContainEqual({
+        eventId: `ev-${lead.leadId}-1`,
+        type: 'pricing_viewed',
+        occurredAt,
+        data: { page: '/pricing', templateId: 'welcome', campaignId: 'api-test' },
+      });
   });
 
   it('accepts an event by lead id and a custom type', async () => {
     const lead = await signup('custom');
-    const res = await stack.post('/webhooks/events', { type: 'webinar_attended', leadId: lead.leadId.toUpperCase(), eventId: `web-${lead.leadId}` });
+    const res = await stack.post('/webhooks/events', {
+      type: 'webinar_attended',
+      leadId: lead.leadId.toUpperCase(),
+      eventId: `web-${lead.leadId}`,
+    });
     expect(res.status).toBe(202);
-    await expect.poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).map((s) => s.type)).toContain('webinar_attended');
+    await expect
+      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).map((s) => s.type))
+      .toContain('webinar_attended');
   });
 
   it('answers 404 with a clear body for an unknown lead, recording nothing', async () => {
     const email = stack.email('ghost');
     const res = await stack.post('/webhooks/events', { type: 'open', email, eventId: `ghost-${email}` });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: 'unknown_lead', message: `no lead with email ${email}; send a signup first`, eventId: `ghost-${email}` });
-    const byId = await stack.post('/webhooks/events', { type: 'open', leadId: '00000000-0000-4000-8000-000000000000', eventId: 'ghost-id' });
+    expect(res.body).toEqual({
+      error: 'unknown_lead',
+      message: `no lead with email ${email}; send a signup first`,
+      eventId: `ghost-${email}`,
+    });
+    const byId = await stack.post('/webhooks/events', {
+      type: 'open',
+      leadId: '00000000-0000-4000-8000-000000000000',
+      eventId: 'ghost-id',
+    });
     expect(byId.status).toBe(404);
     expect(await stack.db.engagementEvent.count({ where: { eventId: { in: [`ghost-${email}`, 'ghost-id'] } } })).toBe(0);
   });
 
   it('a repeated event id answers 200 duplicate and counts once, also with 50 identical requests at once', async () => {
     const lead = await signup('dup');
-    const body = JSON.stringify({ type: 'click', email: lead.email, eventId: `dup-${lead.leadId}`, data: { link: 'https://nurture.example/x' } });
+    const body = JSON.stringify({
+      type: 'click',
+      email: lead.email,
+      eventId: `dup-${lead.leadId}`,
+      data: { link: 'https://nurture.example/x' },
+    });
     const results = await Promise.all(Array.from({ length: 50 }, () => stack.post('/webhooks/events', body)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
-    for (const r of results.filter((x) => x.status === 200)) expect(r.body).toMatchObject({ duplicate: true, eventId: `dup-${lead.leadId}` });
+    for (const r of results.filter((x) => x.status === 200))
+      expect(r.body).toMatchObject({ duplicate: true, eventId: `dup-${lead.leadId}` });
 
     expect(await stack.db.engagementEvent.count({ where: { eventId: `dup-${lead.leadId}` } })).toBe(1);
-    await expect.poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.eventId === `dup-${lead.leadId}`)).toHaveLength(1);
+    await expect
+      .poll(async () =>
+        (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.eventId === `dup-${lead.leadId}`),
+      )
+      .toHaveLength(1);
     await new Promise((r) => setTimeout(r, 500));
-    expect((await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.eventId === `dup-${lead.leadId}`)).toHaveLength(1);
+    expect(
+      (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.eventId === `dup-${lead.leadId}`),
+    ).toHaveLength(1);
 
     const later = await stack.post('/webhooks/events', body);
     expect(later.status).toBe(200);
@@ -88,7 +127,12 @@ describe('POST /webhooks/events', () => {
     ];
     for (const c of cases) {
       const lead = await signup(`supp-${c.type}`);
-      const res = await stack.post('/webhooks/events', { type: c.type, email: lead.email, eventId: `${c.type}-${lead.leadId}`, data: c.data });
+      const res = await stack.post('/webhooks/events', {
+        type: c.type,
+        email: lead.email,
+        eventId: `${c.type}-${lead.leadId}`,
+        data: c.data,
+      });
       expect(res.status).toBe(202);
       const supp = await stack.db.suppression.findUnique({ where: { email: lead.email } });
       expect(supp?.reason ?? null).toBe(c.reason);
@@ -109,12 +153,29 @@ describe('a purchase naming a discount code', () => {
   it('redeems the code once, and only for its own lead', async () => {
     const lead = await signup('buyer');
     const other = await signup('other-buyer');
-    const issued = await issueDiscount(stack.db, { workflowId: lead.workflowId, stepKey: 'd1', leadId: lead.leadId, campaignId: 'api-test', percent: 15, validForMs: 3_600_000 });
-    const foreign = await stack.post('/webhooks/events', { type: 'purchase', leadId: other.leadId, eventId: `buy-other-${other.leadId}`, data: { discountCode: issued.code } });
+    const issued = await issueDiscount(stack.db, {
+      workflowId: lead.workflowId,
+      stepKey: 'd1',
+      leadId: lead.leadId,
+      campaignId: 'api-test',
+      percent: 15,
+      validForMs: 3_600_000,
+    });
+    const foreign = await stack.post('/webhooks/events', {
+      type: 'purchase',
+      leadId: other.leadId,
+      eventId: `buy-other-${other.leadId}`,
+      data: { discountCode: issued.code },
+    });
     expect(foreign.status).toBe(202);
     expect((await stack.db.discountCode.findUniqueOrThrow({ where: { code: issued.code } })).redeemedAt).toBeNull();
 
-    const res = await stack.post('/webhooks/events', { type: 'purchase', leadId: lead.leadId, eventId: `buy-${lead.leadId}`, data: { discountCode: issued.code.toLowerCase() } });
+    const res = await stack.post('/webhooks/events', {
+      type: 'purchase',
+      leadId: lead.leadId,
+      eventId: `buy-${lead.leadId}`,
+      data: { discountCode: issued.code.toLowerCase() },
+    });
     expect(res.status).toBe(202);
     const redeemed = await stack.db.discountCode.findUniqueOrThrow({ where: { code: issued.code } });
     expect(redeemed.redeemedAt).not.toBeNull();
@@ -138,7 +199,9 @@ describe('POST /webhooks/events batch', () => {
       [1, 202],
       [2, 200],
     ]);
-    await expect.poll(async () => (await engagementSignals(stack.temporal, b.workflowId)).map((s) => s.eventId)).toContain(`b2-${b.leadId}`);
+    await expect
+      .poll(async () => (await engagementSignals(stack.temporal, b.workflowId)).map((s) => s.eventId))
+      .toContain(`b2-${b.leadId}`);
   });
 
   it('answers 207 with per-event problems when some events are refused, still recording the good ones', async () => {
@@ -156,14 +219,22 @@ describe('POST /webhooks/events batch', () => {
     const [ok, unknown, bad, junk] = res.body.results;
     expect(ok).toMatchObject({ index: 0, status: 202, eventId: `m1-${a.leadId}` });
     expect(unknown).toMatchObject({ index: 1, status: 404, error: 'unknown_lead', eventId: `m2-${a.leadId}` });
-    expect(bad).toMatchObject({ index: 2, status: 400, error: 'invalid_body', eventId: `m3-${a.leadId}`, issues: [{ field: 'type' }] });
+    expect(bad).toMatchObject({
+      index: 2,
+      status: 400,
+      error: 'invalid_body',
+      eventId: `m3-${a.leadId}`,
+      issues: [{ field: 'type' }],
+    });
     expect(junk).toMatchObject({ index: 3, status: 400, issues: [{ field: '(body)', problem: 'must be a JSON object' }] });
     expect(await stack.db.engagementEvent.count({ where: { leadId: a.leadId } })).toBe(1);
   });
 
   it('refuses an empty batch or one over 500 events', async () => {
     expect((await stack.post('/webhooks/events', { events: [] })).status).toBe(400);
-    const tooMany = await stack.post('/webhooks/events', { events: Array.from({ length: 501 }, (_, i) => ({ type: 'open', email: 'a@b.co', eventId: `x${i}` })) });
+    const tooMany = await stack.post('/webhooks/events', {
+      events: Array.from({ length: 501 }, (_, i) => ({ type: 'open', email: 'a@b.co', eventId: `x${i}` })),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.issues).toEqual([{ field: 'events', problem: 'must hold at most 500 events' }]);
   });
@@ -179,11 +250,21 @@ describe('POST /webhooks/events batch', () => {
     console.log(`500-event batch answered in ${Date.now() - started} ms`);
     expect(res.status).toBe(202);
     expect(res.body.accepted).toBe(500);
-    expect(res.body.results.every((r: { index: number; status: number }, i: number) => r.index === i && r.status === 202)).toBe(true);
-    expect(await stack.db.engagementEvent.count({ where: { leadId: { in: leads.map((l) => l.leadId) }, eventId: { startsWith: 'big-' } } })).toBe(500);
+    expect(res.body.results.every((r: { index: number; status: number }, i: number) => r.index === i && r.status === 202)).toBe(
+      true,
+    );
+    expect(
+      await stack.db.engagementEvent.count({
+        where: { leadId: { in: leads.map((l) => l.leadId) }, eventId: { startsWith: 'big-' } },
+      }),
+    ).toBe(500);
     // One lead's journey heard its events in the order they were sent.
     const first = leads[0]!;
     const expected = events.filter((e) => e.leadId === first.leadId).map((e) => e.eventId);
-    await expect.poll(async () => (await engagementSignals(stack.temporal, first.workflowId)).map((s) => s.eventId).filter((id) => id.startsWith('big-'))).toEqual(expected);
+    await expect
+      .poll(async () =>
+        (await engagementSignals(stack.temporal, first.workflowId)).map((s) => s.eventId).filter((id) => id.startsWith('big-')),
+      )
+      .toEqual(expected);
   }, 120_000);
 });

@@ -25,27 +25,59 @@ const nastyString = fc.oneof(
   fc.string({ unit: 'binary' }), // includes NUL
   // Lone UTF-16 surrogates: valid in a JS string (and as JSON "\\ud800"), not in PostgreSQL.
   fc.tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0xd800, max: 0xdfff })).map(([s, c]) => s + String.fromCharCode(c)),
-  fc.constantFrom('', ' ', '\u0000', '__proto__', 'constructor', '💥'.repeat(300), 'a'.repeat(5000), '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '__proto__',
+    'constructor',
+    '💥'.repeat(300),
+    'a'.repeat(5000),
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+  ),
 );
-const anyValue = fc.oneof(nastyString, fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(null, 1e308, -0, Number.MAX_SAFE_INTEGER + 2, true));
+const anyValue = fc.oneof(
+  nastyString,
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.constantFrom(null, 1e308, -0, Number.MAX_SAFE_INTEGER + 2, true),
+);
 
 /** Random event bodies: mostly valid ones for the known lead, some with one field broken, some junk. */
 function eventArb(): fc.Arbitrary<Record<string, unknown>> {
-  const valid = fc.record(
-    {
-      type: fc.constantFrom(...KNOWN_EVENT_TYPES.filter((t) => t !== 'unsubscribe'), 'custom_type'),
-      who: fc.constantFrom<['email' | 'leadId', string][]>(['email', known.email], ['leadId', known.leadId], ['leadId', known.leadId], ['email', 'nobody@example.com']),
-      eventId: fc.oneof(fc.uuid(), fc.constant('fuzz-repeated-id')),
-      occurredAt: fc.date({ min: new Date('2000-01-01'), max: new Date(), noInvalidDate: true }).map((d) => d.toISOString()),
-      data: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 }),
-    },
-    { requiredKeys: ['type', 'who', 'eventId'] },
-  ).map(({ who, ...e }) => ({ ...e, [who[0]]: who[1] }));
+  const valid = fc
+    .record(
+      {
+        type: fc.constantFrom(...KNOWN_EVENT_TYPES.filter((t) => t !== 'unsubscribe'), 'custom_type'),
+        who: fc.constantFrom<['email' | 'leadId', string][]>(
+          ['email', known.email],
+          ['leadId', known.leadId],
+          ['leadId', known.leadId],
+          ['email', 'nobody@example.com'],
+        ),
+        eventId: fc.oneof(fc.uuid(), fc.constant('fuzz-repeated-id')),
+        occurredAt: fc.date({ min: new Date('2000-01-01'), max: new Date(), noInvalidDate: true }).map((d) => d.toISOString()),
+        data: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 }),
+      },
+      { requiredKeys: ['type', 'who', 'eventId'] },
+    )
+    .map(({ who, ...e }) => ({ ...e, [who[0]]: who[1] }));
   const broken = fc
-    .tuple(valid, fc.constantFrom('type', 'email', 'leadId', 'eventId', 'occurredAt', 'data'), fc.oneof(nastyString, anyValue, fc.dictionary(nastyString, nastyString, { maxKeys: 2 })))
+    .tuple(
+      valid,
+      fc.constantFrom('type', 'email', 'leadId', 'eventId', 'occurredAt', 'data'),
+      fc.oneof(nastyString, anyValue, fc.dictionary(nastyString, nastyString, { maxKeys: 2 })),
+    )
     .map(([e, key, value]) => ({ ...e, [key]: value }));
   const junk = fc.record(
-    { type: anyValue, email: fc.oneof(fc.emailAddress(), anyValue), leadId: fc.oneof(fc.uuid(), anyValue), eventId: anyValue, occurredAt: anyValue, data: anyValue },
+    {
+      type: anyValue,
+      email: fc.oneof(fc.emailAddress(), anyValue),
+      leadId: fc.oneof(fc.uuid(), anyValue),
+      eventId: anyValue,
+      occurredAt: anyValue,
+      data: anyValue,
+    },
     { requiredKeys: [] },
   );
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 3, arbitrary: broken }, { weight: 1, arbitrary: junk });
@@ -64,7 +96,22 @@ function signupArb(): fc.Arbitrary<Record<string, unknown>> {
     { requiredKeys: ['email'] },
   );
   const broken = fc
-    .tuple(valid, fc.constantFrom('email', 'firstName', 'lastName', 'company', 'timezone', 'source', 'campaign', 'properties', 'consent', 'eventId'), fc.oneof(anyValue, nastyString))
+    .tuple(
+      valid,
+      fc.constantFrom(
+        'email',
+        'firstName',
+        'lastName',
+        'company',
+        'timezone',
+        'source',
+        'campaign',
+        'properties',
+        'consent',
+        'eventId',
+      ),
+      fc.oneof(anyValue, nastyString),
+    )
     .map(([b, key, value]) => ({ ...b, [key]: value }));
   return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 3, arbitrary: broken });
 }
@@ -78,9 +125,19 @@ describe('webhook fuzzing', () => {
     const seen = new Set<number>();
     const body = fc.oneof(
       { weight: 3, arbitrary: eventArb().map((e) => ({ path: '/webhooks/events', raw: JSON.stringify(e) })) },
-      { weight: 1, arbitrary: fc.array(eventArb(), { maxLength: 4 }).map((events) => ({ path: '/webhooks/events', raw: JSON.stringify({ events }) })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(eventArb(), { maxLength: 4 })
+          .map((events) => ({ path: '/webhooks/events', raw: JSON.stringify({ events }) })),
+      },
       { weight: 2, arbitrary: signupArb().map((s) => ({ path: '/webhooks/signup', raw: JSON.stringify(s) })) },
-      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/webhooks/events', '/webhooks/signup'), fc.oneof(fc.string({ unit: 'binary' }), fc.json())).map(([path, raw]) => ({ path, raw })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.constantFrom('/webhooks/events', '/webhooks/signup'), fc.oneof(fc.string({ unit: 'binary' }), fc.json()))
+          .map(([path, raw]) => ({ path, raw })),
+      },
     );
     await fc.assert(
       fc.asyncProperty(body, async ({ path, raw }) => {
@@ -97,13 +154,22 @@ describe('webhook fuzzing', () => {
   }, 120_000);
 
   it('no 5xx for random tracking, unsubscribe and admin paths', async () => {
-    const segment = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.base64String(), fc.constantFrom('.', '..', '%', '%ZZ', '%ED%A0%80', 'a.b', 'x'.repeat(9000)));
+    const segment = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.base64String(),
+      fc.constantFrom('.', '..', '%', '%ZZ', '%ED%A0%80', 'a.b', 'x'.repeat(9000)),
+    );
     const pathArb = fc.oneof(
-      fc.tuple(fc.constantFrom('/t/o/', '/t/c/', '/u/'), segment, fc.constantFrom('GET', 'POST')).map(([p, s, m]) => ({ method: m, path: p + encodeURIComponent(s) })),
-      fc.dictionary(fc.constantFrom('stage', 'stalled', 'campaign', 'cursor', 'limit', 'x'), segment, { maxKeys: 4 }).map((q) => ({
-        method: 'GET',
-        path: `/api/leads?${new URLSearchParams(q).toString()}`,
-      })),
+      fc
+        .tuple(fc.constantFrom('/t/o/', '/t/c/', '/u/'), segment, fc.constantFrom('GET', 'POST'))
+        .map(([p, s, m]) => ({ method: m, path: p + encodeURIComponent(s) })),
+      fc
+        .dictionary(fc.constantFrom('stage', 'stalled', 'campaign', 'cursor', 'limit', 'x'), segment, { maxKeys: 4 })
+        .map((q) => ({
+          method: 'GET',
+          path: `/api/leads?${new URLSearchParams(q).toString()}`,
+        })),
     );
     await fc.assert(
       fc.asyncProperty(pathArb, async ({ method, path }) => {

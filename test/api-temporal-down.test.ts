@@ -50,7 +50,13 @@ beforeAll(async () => {
   });
   db = createDb(config.DATABASE_URL, 5);
   temporal = await connectClient(config);
-  app = await buildServer({ config, db, temporal, campaigns: new CampaignRegistry(config.campaignsDir), temporalTimeoutMs: 1500 });
+  app = await buildServer({
+    config,
+    db,
+    temporal,
+    campaigns: new CampaignRegistry(config.campaignsDir),
+    temporalTimeoutMs: 1500,
+  });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 
@@ -113,7 +119,17 @@ describe('Temporal stopped', () => {
 
     // Tracking still serves the pixel; the open is simply not recorded.
     await db.sentMessage.create({
-      data: { idempotencyKey: `${workflowId}#welcome`, leadId, workflowId, stepKey: 'welcome', campaignId: 'api-test', templateId: 'welcome', toAddress: email, messageId: `<${tag}@test>`, status: 'sent' },
+      data: {
+        idempotencyKey: `${workflowId}#welcome`,
+        leadId,
+        workflowId,
+        stepKey: 'welcome',
+        campaignId: 'api-test',
+        templateId: 'welcome',
+        toAddress: email,
+        messageId: `<${tag}@test>`,
+        status: 'sent',
+      },
     });
     const pixel = await fetch(`${url}/t/o/${sealToken(config.TRACKING_SECRET, { k: 'o', m: `${workflowId}#welcome` })}`);
     expect(pixel.status).toBe(200);

@@ -23,7 +23,11 @@ async function signupAndWelcome(label: string, extra: Record<string, unknown> = 
   const received = await stack.inbox.waitFor((m) => m.to.includes(email));
   const mail = await simpleParser(received.raw);
   const links = apiLinks(String(mail.html));
-  const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ');
+  const header = (name: string) =>
+    mail.headerLines
+      .find((h) => h.key === name)
+      ?.line.replace(/^[^:]+:\s*/, '')
+      .replace(/\r?\n\s+/g, ' ');
   return {
     email,
     leadId: res.body.leadId as string,
@@ -58,7 +62,9 @@ describe('GET /t/o/<token> (open pixel)', () => {
     expect(events).toHaveLength(1);
     const sent = await stack.db.sentMessage.findFirstOrThrow({ where: { leadId: lead.leadId, templateId: 'welcome' } });
     expect(events[0]).toMatchObject({ eventId: `open:${sent.idempotencyKey}`, templateId: 'welcome', campaignId: 'api-test' });
-    await expect.poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'open')).toHaveLength(1);
+    await expect
+      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'open'))
+      .toHaveLength(1);
   });
 
   it('answers 404 to a tampered token and records nothing', async () => {
@@ -95,9 +101,11 @@ describe('GET /t/c/<token> (click)', () => {
     expect(clicks).toHaveLength(1);
     expect(clicks[0]!.data).toMatchObject({ link: 'https://app.nurture.example/setup/signup-form' });
     expect(clicks[0]).toMatchObject({ templateId: 'welcome', campaignId: 'api-test' });
-    await expect.poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'click').map((s) => s.data?.link)).toEqual([
-      'https://app.nurture.example/setup/signup-form',
-    ]);
+    await expect
+      .poll(async () =>
+        (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'click').map((s) => s.data?.link),
+      )
+      .toEqual(['https://app.nurture.example/setup/signup-form']);
   });
 
   it('follows a long click token (a long URL) and encodes non-ASCII targets', async () => {
@@ -107,7 +115,9 @@ describe('GET /t/c/<token> (click)', () => {
     const res = await stack.get(`/t/c/${sealToken(stack.config.TRACKING_SECRET, { k: 'c', m: sent.idempotencyKey, u: long })}`);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(long);
-    const unicode = await stack.get(`/t/c/${sealToken(stack.config.TRACKING_SECRET, { k: 'c', m: sent.idempotencyKey, u: 'https://exämple.com/ü?x=ø' })}`);
+    const unicode = await stack.get(
+      `/t/c/${sealToken(stack.config.TRACKING_SECRET, { k: 'c', m: sent.idempotencyKey, u: 'https://exämple.com/ü?x=ø' })}`,
+    );
     expect(unicode.status).toBe(302);
     expect(unicode.headers.get('location')).toBe('https://xn--exmple-cua.com/%C3%BC?x=%C3%B8');
     const clicks = await stack.db.engagementEvent.findMany({ where: { leadId: lead.leadId, type: 'click' } });
@@ -119,13 +129,18 @@ describe('GET /t/c/<token> (click)', () => {
     const path = lead.links.clicks[0]!;
     const sent = await stack.db.sentMessage.findFirstOrThrow({ where: { leadId: lead.leadId } });
     const payload = { m: sent.idempotencyKey };
-    for (const p of [tamper(path), `/t/c/${sealToken('wrong-secret-0123456789', { k: 'c', m: payload.m, u: 'https://evil.example/' })}`]) {
+    for (const p of [
+      tamper(path),
+      `/t/c/${sealToken('wrong-secret-0123456789', { k: 'c', m: payload.m, u: 'https://evil.example/' })}`,
+    ]) {
       const res = await stack.get(p);
       expect(res.status).toBe(404);
       expect(res.headers.get('location')).toBeNull();
     }
     // A correctly signed token for a non-web URL is not followed either.
-    const js = await stack.get(`/t/c/${sealToken(stack.config.TRACKING_SECRET, { k: 'c', m: payload.m, u: 'javascript:alert(1)' })}`);
+    const js = await stack.get(
+      `/t/c/${sealToken(stack.config.TRACKING_SECRET, { k: 'c', m: payload.m, u: 'javascript:alert(1)' })}`,
+    );
     expect(js.status).toBe(404);
     // An open token is not a click token.
     expect((await stack.get(`/t/c/${lead.links.opens[0]!.slice('/t/o/'.length)}`)).status).toBe(404);
@@ -162,7 +177,10 @@ describe('/u/<token> (unsubscribe)', () => {
     expect(url).toBeDefined();
     const path = new URL(url!).pathname;
 
-    const res = await stack.request('POST', path, { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await stack.request('POST', path, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toContain('You are unsubscribed');
     const supp = await stack.db.suppression.findUniqueOrThrow({ where: { email: lead.email } });
@@ -179,9 +197,13 @@ describe('/u/<token> (unsubscribe)', () => {
     expect(multipart.status).toBe(200);
     expect(await stack.db.engagementEvent.count({ where: { leadId: lead.leadId, type: 'unsubscribe' } })).toBe(1);
 
-    await expect.poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'unsubscribe')).toHaveLength(1);
+    await expect
+      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'unsubscribe'))
+      .toHaveLength(1);
     // The example campaign exits on unsubscribe: the journey ends.
-    await expect.poll(async () => (await stack.temporal.workflow.getHandle(lead.workflowId).describe()).status.name, { timeout: 15_000 }).toBe('COMPLETED');
+    await expect
+      .poll(async () => (await stack.temporal.workflow.getHandle(lead.workflowId).describe()).status.name, { timeout: 15_000 })
+      .toBe('COMPLETED');
 
     // Now the page says so, and the preferences page too.
     const get = await stack.get(path);
@@ -192,15 +214,24 @@ describe('/u/<token> (unsubscribe)', () => {
   it('the confirmation page button unsubscribes (form POST to the same URL)', async () => {
     const lead = await signupAndWelcome('unsub-form');
     const path = lead.links.unsubscribes.find((p) => !p.includes('preferences'))!;
-    const res = await stack.request('POST', path, { body: 'confirm=page', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await stack.request('POST', path, {
+      body: 'confirm=page',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(200);
-    expect(await stack.db.suppression.findUnique({ where: { email: lead.email } })).toMatchObject({ reason: 'unsubscribed', detail: 'page' });
+    expect(await stack.db.suppression.findUnique({ where: { email: lead.email } })).toMatchObject({
+      reason: 'unsubscribed',
+      detail: 'page',
+    });
   });
 
   it('a tampered unsubscribe token is a 404 page and changes nothing', async () => {
     const lead = await signupAndWelcome('unsub-tamper');
     const path = lead.links.unsubscribes.find((p) => !p.includes('preferences'))!;
-    const res = await stack.request('POST', tamper(path), { body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await stack.request('POST', tamper(path), {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(404);
     expect(res.body).toContain('This link is not valid');
     const forged = `/u/${sealToken('wrong-secret-0123456789', { k: 'u', l: lead.leadId, e: lead.email })}`;

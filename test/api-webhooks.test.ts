@@ -27,7 +27,10 @@ describe('webhook signatures', () => {
   it('accepts a valid signature made with either configured secret (rotation)', async () => {
     for (const secret of [OLD_SECRET, NEW_SECRET]) {
       const raw = JSON.stringify({ email: stack.email('sig') });
-      const res = await postRaw('/webhooks/signup', raw, { 'content-type': 'application/json', 'nurture-signature': stack.sign(raw, { secret }) });
+      const res = await postRaw('/webhooks/signup', raw, {
+        'content-type': 'application/json',
+        'nurture-signature': stack.sign(raw, { secret }),
+      });
       expect(res.status).toBe(202);
     }
   });
@@ -56,16 +59,25 @@ describe('webhook signatures', () => {
 
   it('accepts a signature a few minutes old (within the 5-minute tolerance)', async () => {
     const raw = JSON.stringify({ email: stack.email('recent') });
-    const res = await postRaw('/webhooks/signup', raw, { 'content-type': 'application/json', 'nurture-signature': stack.sign(raw, { timestamp: now() - 240 }) });
+    const res = await postRaw('/webhooks/signup', raw, {
+      'content-type': 'application/json',
+      'nurture-signature': stack.sign(raw, { timestamp: now() - 240 }),
+    });
     expect(res.status).toBe(202);
   });
 
   it('signs the exact bytes: the same JSON re-serialised differently does not verify', async () => {
     const raw = `{ "email" : "${stack.email('bytes')}" }`;
-    const ok = await postRaw('/webhooks/signup', raw, { 'content-type': 'application/json', 'nurture-signature': stack.sign(raw) });
+    const ok = await postRaw('/webhooks/signup', raw, {
+      'content-type': 'application/json',
+      'nurture-signature': stack.sign(raw),
+    });
     expect(ok.status).toBe(202);
     const other = JSON.stringify(JSON.parse(raw));
-    const bad = await postRaw('/webhooks/signup', other, { 'content-type': 'application/json', 'nurture-signature': stack.sign(raw) });
+    const bad = await postRaw('/webhooks/signup', other, {
+      'content-type': 'application/json',
+      'nurture-signature': stack.sign(raw),
+    });
     expect(bad.status).toBe(401);
   });
 });
@@ -79,7 +91,9 @@ describe('webhook bodies', () => {
 
     const bigEvent = JSON.stringify({ type: 'open', email: stack.email(), eventId: 'big', data: { x: 'y'.repeat(300 * 1024) } });
     expect((await stack.post('/webhooks/events', bigEvent)).status).toBe(413);
-    const bigBatch = JSON.stringify({ events: [{ type: 'open', email: stack.email(), eventId: 'b', data: { x: 'y'.repeat(2 * 1024 * 1024) } }] });
+    const bigBatch = JSON.stringify({
+      events: [{ type: 'open', email: stack.email(), eventId: 'b', data: { x: 'y'.repeat(2 * 1024 * 1024) } }],
+    });
     expect((await stack.post('/webhooks/events', bigBatch)).status).toBe(413);
   });
 
@@ -93,7 +107,10 @@ describe('webhook bodies', () => {
     const none = await stack.request('POST', '/webhooks/events', { headers: { 'nurture-signature': stack.sign('') } });
     expect(none.status).toBe(415);
     // Parameters on the right type are fine.
-    const charset = await postRaw('/webhooks/signup', raw, { 'content-type': 'application/json; charset=utf-8', 'nurture-signature': stack.sign(raw) });
+    const charset = await postRaw('/webhooks/signup', raw, {
+      'content-type': 'application/json; charset=utf-8',
+      'nurture-signature': stack.sign(raw),
+    });
     expect(charset.status).toBe(202);
   });
 
@@ -140,7 +157,11 @@ describe('webhook bodies', () => {
   });
 
   it('answers unknown routes and methods with 404 JSON', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['DELETE', '/webhooks/signup'], ['GET', '/webhooks/signup']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['DELETE', '/webhooks/signup'],
+      ['GET', '/webhooks/signup'],
+    ] as const) {
       const res = await stack.request(method, path);
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error: 'not_found' });
@@ -154,10 +175,23 @@ describe('POST /webhooks/signup', () => {
     const firstName = 'Zoë-Łucja 王小明 🚀';
     const lastName = 'ß'.repeat(200);
     const company = 'Ünïcödé & Co. — «ООО Ромашка» مؤسسة';
-    const res = await stack.post('/webhooks/signup', { email, firstName, lastName, company, timezone: 'Asia/Kolkata', properties: { plan: 'pro', seats: 5, trial: true } });
+    const res = await stack.post('/webhooks/signup', {
+      email,
+      firstName,
+      lastName,
+      company,
+      timezone: 'Asia/Kolkata',
+      properties: { plan: 'pro', seats: 5, trial: true },
+    });
     expect(res.status).toBe(202);
     const lead = await stack.db.lead.findUniqueOrThrow({ where: { email } });
-    expect(lead).toMatchObject({ firstName, lastName, company, timezone: 'Asia/Kolkata', properties: { plan: 'pro', seats: 5, trial: true } });
+    expect(lead).toMatchObject({
+      firstName,
+      lastName,
+      company,
+      timezone: 'Asia/Kolkata',
+      properties: { plan: 'pro', seats: 5, trial: true },
+    });
 
     const tooLong = await stack.post('/webhooks/signup', { email: stack.email(), firstName: '界'.repeat(201) });
     expect(tooLong.status).toBe(400);
@@ -212,7 +246,12 @@ describe('POST /webhooks/signup', () => {
     const duplicates = results.filter((r) => r.status === 200);
     expect(accepted).toHaveLength(1);
     expect(duplicates).toHaveLength(49);
-    for (const d of duplicates) expect(d.body).toMatchObject({ duplicate: true, leadId: accepted[0]!.body.leadId, workflowId: accepted[0]!.body.workflowId });
+    for (const d of duplicates)
+      expect(d.body).toMatchObject({
+        duplicate: true,
+        leadId: accepted[0]!.body.leadId,
+        workflowId: accepted[0]!.body.workflowId,
+      });
     expect(await stack.db.engagementEvent.count({ where: { eventId: `signup:signup-${email}` } })).toBe(1);
 
     // A later replay with different data changes nothing.
@@ -229,7 +268,10 @@ describe('POST /webhooks/signup', () => {
     expect(without.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: 'unsubscribed' });
     expect(await stack.db.enrollment.count({ where: { leadId: without.body.leadId } })).toBe(0);
 
-    const withConsent = await stack.post('/webhooks/signup', { email, consent: { given: true, at: new Date().toISOString(), text: 'Yes, email me', method: 'form' } });
+    const withConsent = await stack.post('/webhooks/signup', {
+      email,
+      consent: { given: true, at: new Date().toISOString(), text: 'Yes, email me', method: 'form' },
+    });
     expect(withConsent.status).toBe(202);
     expect(withConsent.body).toMatchObject({ leadId: without.body.leadId, newLead: false, enrolled: true });
     expect(withConsent.body.suppressed).toBeUndefined();

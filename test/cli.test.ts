@@ -10,7 +10,11 @@ import { startSmtpInbox } from '../infra/smtp-inbox.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 function nurture(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/nurture.mjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/nurture.mjs'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -32,7 +36,8 @@ describe('nurture campaign', () => {
 
   it('names the file, line and path of a bad value', () => {
     const dir = tempDir({
-      'bad.yaml': 'id: bad\nname: Bad\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - waitFor: click\n        within: soon\n',
+      'bad.yaml':
+        'id: bad\nname: Bad\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - waitFor: click\n        within: soon\n',
     });
     const r = nurture(['campaign', 'validate', path.join(dir, 'bad.yaml')]);
     expect(r.code).toBe(1);
@@ -40,7 +45,15 @@ describe('nurture campaign', () => {
   });
 
   it('simulates a 60-day journey and prints its timeline', () => {
-    const r = nurture(['campaign', 'simulate', 'campaigns/example.yaml', '--days', '60', '--events', '[{"at":"+1d","type":"click"},{"at":"+5d","type":"purchase"}]']);
+    const r = nurture([
+      'campaign',
+      'simulate',
+      'campaigns/example.yaml',
+      '--days',
+      '60',
+      '--events',
+      '[{"at":"+1d","type":"click"},{"at":"+5d","type":"purchase"}]',
+    ]);
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     const sends = lines.filter((l) => /\bsend\b/.test(l)).map((l) => l.trim().split(/\s+/).at(-1));
@@ -63,7 +76,9 @@ describe('nurture templates', () => {
   });
 
   it('reports a campaign that names a missing template at its line', () => {
-    const dir = tempDir({ 'c.yaml': 'id: c\nname: C\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - send: no-such-template\n' });
+    const dir = tempDir({
+      'c.yaml': 'id: c\nname: C\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - send: no-such-template\n',
+    });
     const r = nurture(['templates', 'lint'], { NURTURE_CAMPAIGNS_DIR: dir });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/c\.yaml:7(:\d+)? .*no-such-template/);
@@ -84,10 +99,23 @@ describe('nurture templates', () => {
     const inbox = await startSmtpInbox({ port: 0 });
     try {
       // Async spawn: the inbox in this process must keep answering while the CLI sends.
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin/nurture.mjs'), 'templates', 'send-test', 'welcome', '--to', 'marketer@example.com', '--lead', '{"firstName":"Mia"}'], {
-        cwd: ROOT,
-        env: { ...process.env, SMTP_URL: inbox.url },
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(ROOT, 'bin/nurture.mjs'),
+          'templates',
+          'send-test',
+          'welcome',
+          '--to',
+          'marketer@example.com',
+          '--lead',
+          '{"firstName":"Mia"}',
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, SMTP_URL: inbox.url },
+        },
+      );
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -41,12 +41,45 @@ const PLANS: Plan[] = [
   { stages: [['awareness', 0]], stalled: true },
   { stages: [['awareness', 0]], status: 'dormant' },
   { stages: [['awareness', 0]] },
-  { stages: [['awareness', 0], ['interest', 1]], stalled: true },
-  { stages: [['awareness', 0], ['interest', 1]] },
-  { stages: [['awareness', 0], ['interest', 1]] },
-  { stages: [['awareness', 0], ['interest', 1], ['desire', 3]] },
-  { stages: [['awareness', 0], ['interest', 1], ['desire', 5]] },
-  { stages: [['awareness', 0], ['action', 6]] },
+  {
+    stages: [
+      ['awareness', 0],
+      ['interest', 1],
+    ],
+    stalled: true,
+  },
+  {
+    stages: [
+      ['awareness', 0],
+      ['interest', 1],
+    ],
+  },
+  {
+    stages: [
+      ['awareness', 0],
+      ['interest', 1],
+    ],
+  },
+  {
+    stages: [
+      ['awareness', 0],
+      ['interest', 1],
+      ['desire', 3],
+    ],
+  },
+  {
+    stages: [
+      ['awareness', 0],
+      ['interest', 1],
+      ['desire', 5],
+    ],
+  },
+  {
+    stages: [
+      ['awareness', 0],
+      ['action', 6],
+    ],
+  },
 ];
 
 async function seedLead(i: number, plan: Plan, enrolledAt: number, campaign = CAMPAIGN) {
@@ -55,14 +88,27 @@ async function seedLead(i: number, plan: Plan, enrolledAt: number, campaign = CA
   const last = plan.stages[plan.stages.length - 1]!;
   await stack.db.enrollment.create({
     data: {
-      leadId: lead.id, campaignId: campaign, campaignVersion: 'test', workflowId, stage: last[0], stalled: plan.stalled ?? false,
-      status: plan.status ?? 'active', enrolledAt: new Date(enrolledAt), stageEnteredAt: new Date(enrolledAt + last[1] * HOUR),
+      leadId: lead.id,
+      campaignId: campaign,
+      campaignVersion: 'test',
+      workflowId,
+      stage: last[0],
+      stalled: plan.stalled ?? false,
+      status: plan.status ?? 'active',
+      enrolledAt: new Date(enrolledAt),
+      stageEnteredAt: new Date(enrolledAt + last[1] * HOUR),
     },
   });
   await stack.db.stageChange.createMany({
     data: plan.stages.map(([stage, h], k) => ({
-      idempotencyKey: `${workflowId}#seed-${k}`, leadId: lead.id, campaignId: campaign, workflowId,
-      fromStage: k ? plan.stages[k - 1]![0] : null, toStage: stage, reason: 'seed', occurredAt: new Date(enrolledAt + h * HOUR),
+      idempotencyKey: `${workflowId}#seed-${k}`,
+      leadId: lead.id,
+      campaignId: campaign,
+      workflowId,
+      fromStage: k ? plan.stages[k - 1]![0] : null,
+      toStage: stage,
+      reason: 'seed',
+      occurredAt: new Date(enrolledAt + h * HOUR),
     })),
   });
   return { lead, workflowId };
@@ -70,19 +116,47 @@ async function seedLead(i: number, plan: Plan, enrolledAt: number, campaign = CA
 
 async function seedEngagement() {
   // welcome went to four leads: two opened (one of them twice), one clicked, one unsubscribed.
-  const leads = await stack.db.lead.findMany({ where: { enrollments: { some: { campaignId: CAMPAIGN } } }, take: 4, orderBy: { email: 'asc' } });
+  const leads = await stack.db.lead.findMany({
+    where: { enrollments: { some: { campaignId: CAMPAIGN } } },
+    take: 4,
+    orderBy: { email: 'asc' },
+  });
   const sentAt = new Date(now - DAY);
   for (const [i, l] of leads.entries()) {
     await stack.db.sentMessage.create({
       data: {
-        idempotencyKey: `eng-${tag}-${i}`, leadId: l.id, workflowId: `journey/${CAMPAIGN}/${l.id}`, stepKey: 'welcome', campaignId: CAMPAIGN,
-        templateId: 'welcome', stage: 'awareness', toAddress: l.email, subject: 'Welcome', messageId: `<m${i}-${tag}@test>`, status: 'sent', claimedAt: sentAt, sentAt,
+        idempotencyKey: `eng-${tag}-${i}`,
+        leadId: l.id,
+        workflowId: `journey/${CAMPAIGN}/${l.id}`,
+        stepKey: 'welcome',
+        campaignId: CAMPAIGN,
+        templateId: 'welcome',
+        stage: 'awareness',
+        toAddress: l.email,
+        subject: 'Welcome',
+        messageId: `<m${i}-${tag}@test>`,
+        status: 'sent',
+        claimedAt: sentAt,
+        sentAt,
       },
     });
   }
-  const events: Array<[number, string]> = [[0, 'open'], [0, 'open'], [1, 'open'], [1, 'click'], [2, 'unsubscribe']];
+  const events: Array<[number, string]> = [
+    [0, 'open'],
+    [0, 'open'],
+    [1, 'open'],
+    [1, 'click'],
+    [2, 'unsubscribe'],
+  ];
   await stack.db.engagementEvent.createMany({
-    data: events.map(([i, type], k) => ({ eventId: `eng-${tag}-${k}`, leadId: leads[i]!.id, type, campaignId: CAMPAIGN, templateId: 'welcome', occurredAt: new Date(now - 20 * HOUR) })),
+    data: events.map(([i, type], k) => ({
+      eventId: `eng-${tag}-${k}`,
+      leadId: leads[i]!.id,
+      type,
+      campaignId: CAMPAIGN,
+      templateId: 'welcome',
+      occurredAt: new Date(now - 20 * HOUR),
+    })),
   });
 }
 
@@ -90,7 +164,16 @@ beforeAll(async () => {
   stack = await startStack();
   const enrolled = now - 2 * DAY;
   for (const [i, plan] of PLANS.entries()) await seedLead(i, plan, enrolled + i * 60_000);
-  await seedLead(99, { stages: [['awareness', 0], ['interest', 1]] }, now - 10 * DAY);
+  await seedLead(
+    99,
+    {
+      stages: [
+        ['awareness', 0],
+        ['interest', 1],
+      ],
+    },
+    now - 10 * DAY,
+  );
   await seedEngagement();
   browser = await launchBrowser();
   ({ page } = await browser.signedIn(stack.api.url, stack.config.ADMIN_TOKENS[0]!, 'Funnel Tester'));
@@ -109,7 +192,9 @@ describe('dashboard: funnel', () => {
     expect(Date.now() - started).toBeLessThan(3000);
 
     const bars = page.locator('.funnel .row[data-stage]');
-    expect(await bars.evaluateAll((els) => els.map((e) => [e.getAttribute('data-stage'), e.getAttribute('data-reached')]))).toEqual([
+    expect(
+      await bars.evaluateAll((els) => els.map((e) => [e.getAttribute('data-stage'), e.getAttribute('data-reached')])),
+    ).toEqual([
       ['awareness', '10'],
       ['interest', '6'],
       ['desire', '3'],
@@ -122,7 +207,8 @@ describe('dashboard: funnel', () => {
     await expect.poll(() => page.locator('[data-kpi=enrolled] b').textContent()).toBe('10');
     expect(await page.locator('[data-conversion=awareness]').textContent()).toContain('60.0% move on · 4 drop off');
 
-    const col = async (name: string) => Promise.all(['awareness', 'interest', 'desire', 'action'].map((s) => cell(s, name).textContent()));
+    const col = async (name: string) =>
+      Promise.all(['awareness', 'interest', 'desire', 'action'].map((s) => cell(s, name).textContent()));
     expect(await col('reached')).toEqual(['10', '6', '3', '1']);
     expect(await col('entered')).toEqual(['10', '5', '2', '1']);
     expect(await col('conversion')).toEqual(['60.0%', '50.0%', '33.3%', '–']);
@@ -133,7 +219,10 @@ describe('dashboard: funnel', () => {
     expect(await col('current')).toEqual(['3', '3', '2', '1']);
 
     await browser.screenshot(page, 'dashboard-funnel');
-    const phone = await browser.browser.newPage({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() });
+    const phone = await browser.browser.newPage({
+      viewport: { width: 390, height: 844 },
+      storageState: await page.context().storageState(),
+    });
     await phone.goto(`${stack.api.url}/dashboard/funnel?campaign=${CAMPAIGN}&from=${FROM}&to=${TO}`);
     // Readable on a phone: the page itself does not scroll sideways (only the table's box does).
     expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
@@ -157,11 +246,17 @@ describe('dashboard: funnel', () => {
 
     expect((await stack.get(`/api/funnel?campaign=${CAMPAIGN}`)).status).toBe(401);
     expect((await stack.get('/dashboard/funnel')).status).toBe(303);
-    const bad = await stack.request('GET', `/api/funnel?campaign=${CAMPAIGN}&from=yesterday`, { headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` } });
+    const bad = await stack.request('GET', `/api/funnel?campaign=${CAMPAIGN}&from=yesterday`, {
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].field).toBe('from');
 
-    const report = await loadFunnel(stack.db, new CampaignRegistry(stack.config.campaignsDir), funnelQueryFrom({ campaign: CAMPAIGN, from: FROM, to: TO }, 'x'));
+    const report = await loadFunnel(
+      stack.db,
+      new CampaignRegistry(stack.config.campaignsDir),
+      funnelQueryFrom({ campaign: CAMPAIGN, from: FROM, to: TO }, 'x'),
+    );
     const table = formatFunnelTable(report);
     expect(table).toMatch(/^awareness\s+10\s+10\s+100\.0%\s+60\.0%\s+4 \(40\.0%\)\s+1h\s+3\s+2\s+1$/m);
     expect(table).toMatch(/^interest\s+6\s+5\s+60\.0%\s+50\.0%\s+3 \(50\.0%\)\s+3h\s+3\s+1\s+0$/m);

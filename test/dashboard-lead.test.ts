@@ -50,7 +50,14 @@ describe('dashboard: lead', () => {
     await expect.poll(() => stack.db.sentMessage.count({ where: { leadId, status: 'sent' } }), { timeout: 10_000 }).toBe(2);
     const welcome = await stack.db.sentMessage.findFirstOrThrow({ where: { leadId, templateId: 'welcome' } });
     await stack.db.engagementEvent.create({
-      data: { eventId: `dash-lead-open-${leadId}`, leadId, type: 'open', campaignId: 'dash-lead', templateId: 'welcome', occurredAt: new Date() },
+      data: {
+        eventId: `dash-lead-open-${leadId}`,
+        leadId,
+        type: 'open',
+        campaignId: 'dash-lead',
+        templateId: 'welcome',
+        occurredAt: new Date(),
+      },
     });
 
     await page.goto(`/dashboard/leads/${leadId}`);
@@ -67,13 +74,18 @@ describe('dashboard: lead', () => {
     await browser.screenshot(page, 'dashboard-lead');
 
     // The rendered copy behind the link: this lead's welcome, with the subject that was sent.
-    await Promise.all([page.waitForURL(new RegExp(`/messages/${welcome.id}$`)), emails.locator('a', { hasText: 'Sent welcome' }).click()]);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/messages/${welcome.id}$`)),
+      emails.locator('a', { hasText: 'Sent welcome' }).click(),
+    ]);
     expect(await page.locator('h1').textContent()).toBe(welcome.subject);
     expect(received).toContain(welcome.subject);
     expect(await page.frameLocator('iframe.preview').locator('h1').textContent()).toContain('Leonie');
     await browser.screenshot(page, 'dashboard-lead-message');
 
-    const json = await stack.request('GET', `/dashboard/leads/${leadId}.json`, { headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` } });
+    const json = await stack.request('GET', `/dashboard/leads/${leadId}.json`, {
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
+    });
     expect(json.status).toBe(200);
     expect(json.body.journeys[0].next).toMatchObject({ ok: true, stage: 'awareness' });
     expect(json.body.timeline.filter((t: { kind: string }) => t.kind === 'email')).toHaveLength(2);
@@ -83,7 +95,9 @@ describe('dashboard: lead', () => {
     const missing = '00000000-0000-4000-8000-00000000dead';
     const res = await page.goto(`/dashboard/leads/${missing}`);
     expect(res?.status()).toBe(404);
-    const json = await stack.request('GET', `/dashboard/leads/${missing}.json`, { headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` } });
+    const json = await stack.request('GET', `/dashboard/leads/${missing}.json`, {
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
+    });
     expect(json.status).toBe(404);
     expect(json.body.error).toBe('not_found');
   });

@@ -90,7 +90,9 @@ describe('dashboard: stalled leads', () => {
     const status = await stack.temporal.workflow.getHandle(workflowId).query(statusQuery);
     expect(status.stage).toBe('interest');
     // The journey carries on from the new stage: its first email arrives.
-    await expect.poll(() => stack.db.sentMessage.count({ where: { workflowId, templateId: 'faq', status: 'sent' } }), { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(() => stack.db.sentMessage.count({ where: { workflowId, templateId: 'faq', status: 'sent' } }), { timeout: 15_000 })
+      .toBe(1);
     await stack.inbox.waitFor((m) => m.to.includes(email) && /faq|question/i.test(m.raw));
 
     await page.goto('/dashboard/stalled?campaign=dash-stall');
@@ -103,8 +105,15 @@ describe('dashboard: stalled leads', () => {
 
   it('answers JSON callers, and refuses a stage the campaign does not have', async () => {
     const { leadId } = await enroll(stack, 'dash-stall');
-    const auth = { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}`, 'content-type': 'application/json', accept: 'application/json' };
-    const bad = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall/move`, { headers: auth, body: JSON.stringify({ to: 'nowhere' }) });
+    const auth = {
+      authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const bad = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall/move`, {
+      headers: auth,
+      body: JSON.stringify({ to: 'nowhere' }),
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('no stage "nowhere"');
     const unauth = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall/move`, {

@@ -41,7 +41,9 @@ describe('dashboard: templates', () => {
 
     const welcome = page.locator('article[data-template=welcome]');
     expect(await welcome.locator('[data-subject]').textContent()).toBe('Welcome to Nurture, Ada');
-    expect(await page.locator('article.template iframe.preview').count()).toBe((await page.locator('article.template').count()) - 1);
+    expect(await page.locator('article.template iframe.preview').count()).toBe(
+      (await page.locator('article.template').count()) - 1,
+    );
 
     const lead = { email: 'grace@example.com', firstName: 'Grace', company: 'Hopper Systems' };
     await page.fill('textarea[name=lead]', JSON.stringify(lead));
@@ -58,7 +60,9 @@ describe('dashboard: templates', () => {
     await page.click('button:has-text("Render")');
     await expect.poll(() => page.locator('form [role=alert]').textContent()).toContain('email');
 
-    const json = await stack.request('GET', '/dashboard/templates.json', { headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` } });
+    const json = await stack.request('GET', '/dashboard/templates.json', {
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
+    });
     const byId = new Map(json.body.templates.map((t: { id: string }) => [t.id, t]));
     expect((byId.get('broken') as { problems: unknown[] }).problems.length).toBeGreaterThan(0);
     expect((byId.get('welcome') as { preview: { subject: string } }).preview.subject).toBe('Welcome to Nurture, Ada');
@@ -76,7 +80,11 @@ describe('dashboard: campaign', () => {
   it('draws the stages as a flow and runs the simulator for a sample lead and event script', async () => {
     await page.goto('/dashboard/campaigns/example');
     expect(await page.locator('.flow section.stage').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')))).toEqual([
-      'awareness', 'interest', 'desire', 'action', 'delight',
+      'awareness',
+      'interest',
+      'desire',
+      'action',
+      'delight',
     ]);
     expect(await page.locator('.flow section[data-stage=awareness]').textContent()).toContain('send welcome');
     expect(await page.locator('table.timeline-table tr[data-kind=send]').first().textContent()).toContain('welcome');

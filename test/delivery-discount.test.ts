@@ -48,7 +48,10 @@ describe('issueDiscount', () => {
     const a = await issueDiscount(stack.db, issueRequest(lead.id));
     const again = await issueDiscount(stack.db, issueRequest(lead.id, { stepKey: 'discount-reminder', percent: 30 }));
     expect(again).toEqual(a);
-    const other = await issueDiscount(stack.db, issueRequest(lead.id, { campaignId: 'autumn', workflowId: `journey/autumn/${lead.id}` }));
+    const other = await issueDiscount(
+      stack.db,
+      issueRequest(lead.id, { campaignId: 'autumn', workflowId: `journey/autumn/${lead.id}` }),
+    );
     expect(other.code).not.toBe(a.code);
     const otherLead = await stack.lead({ label: 'two-steps-b' });
     expect((await issueDiscount(stack.db, issueRequest(otherLead.id))).code).not.toBe(a.code);
@@ -56,7 +59,10 @@ describe('issueDiscount', () => {
 
   it('refuses a percent the column cannot hold, without retrying', async () => {
     const lead = await stack.lead({ label: 'bad-percent' });
-    await expect(issueDiscount(stack.db, issueRequest(lead.id, { percent: 12.5 }))).rejects.toMatchObject({ type: 'InvalidDiscount', nonRetryable: true });
+    await expect(issueDiscount(stack.db, issueRequest(lead.id, { percent: 12.5 }))).rejects.toMatchObject({
+      type: 'InvalidDiscount',
+      nonRetryable: true,
+    });
   });
 
   it('is issued through the worker and carried by the discount email', async () => {

@@ -64,7 +64,12 @@ describe('sendEmail exactly once', () => {
   it('lets exactly one of several concurrent attempts of a step send', async () => {
     const lead = await stack.lead({ label: 'race', firstName: 'Linus' });
     const req = stack.request(lead);
-    const { sendEmail } = sendActivities({ db: stack.db, mailer, catalog: loadCatalog(stack.config.templatesDir), config: stack.config });
+    const { sendEmail } = sendActivities({
+      db: stack.db,
+      mailer,
+      catalog: loadCatalog(stack.config.templatesDir),
+      config: stack.config,
+    });
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => sendEmail(req)));
     // Each attempt either sent, found the step sent, or was told another attempt holds it.
     for (const r of results) {
@@ -80,8 +85,16 @@ describe('sendEmail exactly once', () => {
     const lead = await stack.lead({ label: 'held', firstName: 'Barbara' });
     const req = stack.request(lead);
     await seedClaim(req, lead, new Date(Date.now() - 30_000));
-    const { sendEmail } = sendActivities({ db: stack.db, mailer, catalog: loadCatalog(stack.config.templatesDir), config: stack.config });
-    const err = await sendEmail(req).then(() => undefined, (e: unknown) => e);
+    const { sendEmail } = sendActivities({
+      db: stack.db,
+      mailer,
+      catalog: loadCatalog(stack.config.templatesDir),
+      config: stack.config,
+    });
+    const err = await sendEmail(req).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe('SendInProgress');
     // Temporal is asked to come back when the lease runs out, not to hammer the row.

@@ -71,10 +71,21 @@ describe('frequency cap', () => {
 
   it('lets only `max` of concurrent sends to one lead through, across campaigns', async () => {
     const lead = await stack.lead({ label: 'concurrent', firstName: 'Linus' });
-    const { sendEmail } = sendActivities({ db: stack.db, mailer, catalog: loadCatalog(stack.config.templatesDir), config: stack.config });
+    const { sendEmail } = sendActivities({
+      db: stack.db,
+      mailer,
+      catalog: loadCatalog(stack.config.templatesDir),
+      config: stack.config,
+    });
     const outcomes: SendOutcome[] = await Promise.all(
       ['alpha', 'beta', 'gamma', 'delta'].map((campaignId) =>
-        sendEmail(stack.request(lead, { campaignId, workflowId: `journey/${campaignId}/${lead.id}`, frequencyCap: { max: 1, perMs: HOUR } })),
+        sendEmail(
+          stack.request(lead, {
+            campaignId,
+            workflowId: `journey/${campaignId}/${lead.id}`,
+            frequencyCap: { max: 1, perMs: HOUR },
+          }),
+        ),
       ),
     );
     expect(outcomes.filter((o) => o.status === 'sent')).toHaveLength(1);

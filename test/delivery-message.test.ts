@@ -100,7 +100,9 @@ describe('a delivered marketing email', () => {
     expect(tags.d).toBe('acme.example');
     expect(tags.s).toBe('nurture2026');
     const signed = tags.h!.toLowerCase().split(':');
-    expect(signed).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject', 'message-id']));
+    expect(signed).toEqual(
+      expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject', 'message-id']),
+    );
     expect(verifyDkim(raw, publicKey)).toBe(true);
     // and a message altered in transit does not
     expect(verifyDkim(raw.replace('List-Unsubscribe=One-Click', 'List-Unsubscribe=Two-Click'), publicKey)).toBe(false);
@@ -109,7 +111,12 @@ describe('a delivered marketing email', () => {
 
 function dkimTags(line: string): Record<string, string> {
   const value = line.replace(/^DKIM-Signature:\s*/i, '').replace(/\s+/g, '');
-  return Object.fromEntries(value.split(';').filter(Boolean).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    value
+      .split(';')
+      .filter(Boolean)
+      .map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
+  );
 }
 
 /** A compact relaxed/relaxed rsa-sha256 DKIM verifier (RFC 6376 §3.4.2, §3.4.4, §3.7). */
@@ -120,12 +127,20 @@ function verifyDkim(message: string, key: crypto.KeyObject): boolean {
   const fields = head.split(/\r\n(?![ \t])/).filter(Boolean);
   const relaxed = (field: string) => {
     const colon = field.indexOf(':');
-    return `${field.slice(0, colon).trim().toLowerCase()}:${field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
+    return `${field.slice(0, colon).trim().toLowerCase()}:${field
+      .slice(colon + 1)
+      .replace(/\r\n/g, '')
+      .replace(/[ \t]+/g, ' ')
+      .trim()}`;
   };
   const signature = fields.find((f) => /^dkim-signature:/i.test(f))!;
   const tags = dkimTags(signature);
 
-  let canonBody = body.split('\r\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, '')).join('\r\n').replace(/(\r\n)*$/, '');
+  let canonBody = body
+    .split('\r\n')
+    .map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''))
+    .join('\r\n')
+    .replace(/(\r\n)*$/, '');
   if (canonBody) canonBody += '\r\n';
   if (crypto.createHash('sha256').update(canonBody, 'latin1').digest('base64') !== tags.bh) return false;
 

@@ -45,7 +45,9 @@ describe('SMTP answers', () => {
     expect(stack.inbox.to(lead.email)).toHaveLength(0);
 
     // The next step of any campaign is now suppressed without talking to SMTP.
-    const next = await stack.send(stack.request(lead, { campaignId: 'another', workflowId: `journey/another/${lead.id}`, stepKey: 'faq' }));
+    const next = await stack.send(
+      stack.request(lead, { campaignId: 'another', workflowId: `journey/another/${lead.id}`, stepKey: 'faq' }),
+    );
     expect(next.outcome).toEqual({ status: 'suppressed', reason: 'suppressed: bounced' });
   });
 

@@ -37,7 +37,9 @@ export interface DeliveryStack {
   close(): Promise<void>;
 }
 
-export async function startDeliveryStack(opts: { env?: Record<string, string>; faults?: SendFaults } = {}): Promise<DeliveryStack> {
+export async function startDeliveryStack(
+  opts: { env?: Record<string, string>; faults?: SendFaults } = {},
+): Promise<DeliveryStack> {
   try {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
   } catch {

@@ -16,8 +16,14 @@ const smtpError = (fields: Record<string, unknown>) => Object.assign(new Error(S
 
 describe('classifySmtpError', () => {
   it('bounces a 5xx for the recipient or the message', () => {
-    expect(classifySmtpError(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }))).toMatchObject({ kind: 'bounce', code: 550 });
-    expect(classifySmtpError(smtpError({ code: 'EMESSAGE', command: 'DATA', responseCode: 554 }))).toMatchObject({ kind: 'bounce', code: 554 });
+    expect(classifySmtpError(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }))).toMatchObject({
+      kind: 'bounce',
+      code: 550,
+    });
+    expect(classifySmtpError(smtpError({ code: 'EMESSAGE', command: 'DATA', responseCode: 554 }))).toMatchObject({
+      kind: 'bounce',
+      code: 554,
+    });
   });
 
   it('never bounces the lead for a 5xx about our side of the conversation', () => {
@@ -27,8 +33,13 @@ describe('classifySmtpError', () => {
   });
 
   it('defers a 4xx and a connection that never opened', () => {
-    expect(classifySmtpError(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 451 }))).toMatchObject({ kind: 'deferred', reason: expect.stringMatching(/^smtp 451/) });
-    expect(classifySmtpError(smtpError({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).kind).toBe('deferred');
+    expect(classifySmtpError(smtpError({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 451 }))).toMatchObject({
+      kind: 'deferred',
+      reason: expect.stringMatching(/^smtp 451/),
+    });
+    expect(classifySmtpError(smtpError({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).kind).toBe(
+      'deferred',
+    );
     expect(classifySmtpError(smtpError({ code: 'EDNS', command: 'CONN' })).kind).toBe('deferred');
   });
 
@@ -58,7 +69,8 @@ describe('capRetryAt', () => {
 
 describe('generateDiscountCode', () => {
   it('is the campaign prefix and three groups of four unambiguous symbols', () => {
-    for (let i = 0; i < 200; i++) expect(generateDiscountCode('welcome-2026')).toMatch(/^WELCOME2026(-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}){3}$/);
+    for (let i = 0; i < 200; i++)
+      expect(generateDiscountCode('welcome-2026')).toMatch(/^WELCOME2026(-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{4}){3}$/);
     expect(generateDiscountCode('---')).toMatch(/^NURTURE-/);
   });
   it('does not repeat (random, not derived from the lead)', () => {
@@ -71,7 +83,10 @@ describe('generateDiscountCode', () => {
 });
 
 describe('dkimOptions', () => {
-  const pem = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pem = crypto
+    .generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   const problemsOf = (fn: () => unknown) => {
     try {
       fn();
@@ -87,7 +102,11 @@ describe('dkimOptions', () => {
   });
 
   it('signs both List-* headers, with the key inline (escaped newlines) or from a file', () => {
-    const inline = dkimOptions({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n') })!;
+    const inline = dkimOptions({
+      DKIM_DOMAIN: 'acme.example',
+      DKIM_SELECTOR: 's1',
+      DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n'),
+    })!;
     expect(inline.privateKey).toBe(pem);
     expect(inline.headerFieldNames.split(':')).toEqual(expect.arrayContaining(['List-Unsubscribe', 'List-Unsubscribe-Post']));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dkim-')), 'key.pem');
@@ -102,7 +121,13 @@ describe('dkimOptions', () => {
   });
 
   it('refuses a key that is not a private key', () => {
-    expect(problemsOf(() => dkimOptions({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'not a key' }))).toMatch(/DKIM_PRIVATE_KEY: not a readable PEM private key/);
-    expect(problemsOf(() => dkimOptions({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }))).toMatch(/DKIM_PRIVATE_KEY_FILE: /);
+    expect(
+      problemsOf(() => dkimOptions({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: 'not a key' })),
+    ).toMatch(/DKIM_PRIVATE_KEY: not a readable PEM private key/);
+    expect(
+      problemsOf(() =>
+        dkimOptions({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }),
+      ),
+    ).toMatch(/DKIM_PRIVATE_KEY_FILE: /);
   });
 });

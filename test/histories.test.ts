@@ -39,14 +39,25 @@ describe('golden workflow histories', () => {
     const dir = path.join(HISTORIES, release);
     const files = historyFiles(release);
     expect(files.length, `${dir} holds no histories`).toBeGreaterThan(0);
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { scenarios: Array<{ histories: Array<{ file: string }> }> };
-    expect(manifest.scenarios.flatMap((s) => s.histories.map((h) => h.file)).sort(), 'manifest.json and the files disagree').toEqual(files);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+      scenarios: Array<{ histories: Array<{ file: string }> }>;
+    };
+    expect(
+      manifest.scenarios.flatMap((s) => s.histories.map((h) => h.file)).sort(),
+      'manifest.json and the files disagree',
+    ).toEqual(files);
 
     // The workflow id only labels the result: one history per file.
-    const histories = files.map((file) => ({ workflowId: `${release}/${file}`, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) }));
+    const histories = files.map((file) => ({
+      workflowId: `${release}/${file}`,
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))),
+    }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: `histories-${release}` }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: `histories-${release}` },
+      histories,
+    )) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
     }

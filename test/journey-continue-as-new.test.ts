@@ -45,7 +45,9 @@ it('continues as new with state, search attributes and every event kept', async 
     await engage(stack, workflowId, 'open');
     await new Promise((r) => setTimeout(r, 250));
   }
-  await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 20_000 }).toEqual(['welcome', 'first-value', 'faq', 'tutorial']);
+  await expect
+    .poll(() => sentTemplates(stack, workflowId), { timeout: 20_000 })
+    .toEqual(['welcome', 'first-value', 'faq', 'tutorial']);
 
   const runs: string[] = [];
   for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.status.name);

@@ -86,7 +86,9 @@ describe('journey engine on the real stack', () => {
     await engage(stack, workflowId, 'click');
     await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome', 'faq', 'tutorial']);
     await engage(stack, workflowId, 'click');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome', 'faq', 'tutorial', 'testimonial', 'discount']);
+    await expect
+      .poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 })
+      .toEqual(['welcome', 'faq', 'tutorial', 'testimonial', 'discount']);
 
     expect(await stagesOf(stack, workflowId)).toEqual(['awareness', 'interest', 'desire']);
     const handle = stack.temporal.workflow.getHandle(workflowId);
@@ -107,7 +109,9 @@ describe('journey engine on the real stack', () => {
     const { workflowId } = await enroll(stack, 't-advance');
     await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome']);
     await engage(stack, workflowId, 'purchase');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome', 'onboarding-start', 'onboarding-tips']);
+    await expect
+      .poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 })
+      .toEqual(['welcome', 'onboarding-start', 'onboarding-tips']);
     expect(await stagesOf(stack, workflowId)).toEqual(['awareness', 'action']);
     const result = await stack.temporal.workflow.getHandle(workflowId).result();
     expect(result).toMatchObject({ kind: 'completed' });
@@ -142,7 +146,9 @@ describe('journey engine on the real stack', () => {
     const second = await enroll(stack, 't-versioned');
     await expect.poll(() => sentTemplates(stack, second.workflowId), { timeout: 15_000 }).toEqual(['welcome']);
 
-    const [a, b] = await Promise.all([first, second].map((j) => stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: j.workflowId } })));
+    const [a, b] = await Promise.all(
+      [first, second].map((j) => stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: j.workflowId } })),
+    );
     expect(a!.campaignVersion).not.toBe(b!.campaignVersion);
 
     await engage(stack, first.workflowId, 'click');
@@ -153,11 +159,19 @@ describe('journey engine on the real stack', () => {
 
   it('re-enrolls a lead whose journey ended only where the campaign allows it', async () => {
     const first = await enroll(stack, 't-again');
-    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, { timeout: 15_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, {
+        timeout: 15_000,
+      })
+      .toBe('completed');
     const again = await enroll(stack, 't-again', { email: first.email });
     expect(again.workflowId).toBe(first.workflowId);
     await expect.poll(() => stack.inbox.to(first.email).length, { timeout: 15_000 }).toBe(2);
-    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, { timeout: 15_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, {
+        timeout: 15_000,
+      })
+      .toBe('completed');
     expect(await stack.db.sentMessage.count({ where: { workflowId: first.workflowId, status: 'sent' } })).toBe(2);
 
     // t-advance does not allow it: an ended journey stays ended.

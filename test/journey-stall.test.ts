@@ -61,7 +61,12 @@ let dir: string;
 const workflowIds: string[] = [];
 beforeAll(async () => {
   sales = await startReceiver();
-  dir = campaignsDir({ stall: stalling(sales.url), window: windowed().yaml, capA: capped('t-cap-a', 'welcome'), capB: capped('t-cap-b', 'faq') });
+  dir = campaignsDir({
+    stall: stalling(sales.url),
+    window: windowed().yaml,
+    capA: capped('t-cap-a', 'welcome'),
+    capB: capped('t-cap-b', 'faq'),
+  });
   stack = await startStack({ NURTURE_CAMPAIGNS_DIR: dir });
 });
 afterAll(async () => {
@@ -97,16 +102,24 @@ describe('stalls, windows and caps on the real stack', () => {
     workflowIds.push(workflowId);
     await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toContain('re-engagement');
     await expect
-      .poll(async () => {
-        const found: string[] = [];
-        for await (const w of stack.temporal.workflow.list({ query: `Stalled = true AND CampaignId = 't-stall' AND WorkflowId = '${workflowId}'` })) found.push(w.workflowId);
-        return found;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const found: string[] = [];
+          for await (const w of stack.temporal.workflow.list({
+            query: `Stalled = true AND CampaignId = 't-stall' AND WorkflowId = '${workflowId}'`,
+          }))
+            found.push(w.workflowId);
+          return found;
+        },
+        { timeout: 15_000 },
+      )
       .toEqual([workflowId]);
     // Engagement clears the stall.
     await engage(stack, workflowId, 'click');
     await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled).toBe(false);
-    await expect.poll(async () => (await stack.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(StalledKey)).toBe(false);
+    await expect
+      .poll(async () => (await stack.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(StalledKey))
+      .toBe(false);
   });
 
   it('holds a send outside the send window until the window opens', async () => {
@@ -141,9 +154,13 @@ describe('stalls, windows and caps on the real stack', () => {
   it('replays the recorded histories without non-determinism', async () => {
     expect(workflowIds.length).toBeGreaterThanOrEqual(3);
     const histories = async function* () {
-      for (const workflowId of workflowIds) yield { workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() };
+      for (const workflowId of workflowIds)
+        yield { workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() };
     };
-    const results = Worker.runReplayHistories({ workflowBundle: stack.workflowBundle, replayName: 'journey-replay' }, histories());
+    const results = Worker.runReplayHistories(
+      { workflowBundle: stack.workflowBundle, replayName: 'journey-replay' },
+      histories(),
+    );
     let replayed = 0;
     for await (const r of results) {
       expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();

@@ -34,7 +34,9 @@ describe('POST /webhooks/signup', () => {
 
     const lead = await stack.db.lead.findUniqueOrThrow({ where: { email }, include: { messages: true, stageChanges: true } });
     expect(lead.stage).toBe('awareness');
-    await expect.poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status)).toEqual(['sent']);
+    await expect
+      .poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status))
+      .toEqual(['sent']);
     expect(lead.stageChanges.map((c) => c.toStage)).toEqual(['awareness']);
 
     const description = await stack.temporal.workflow.getHandle(res.body.workflowId).describe();
@@ -44,7 +46,9 @@ describe('POST /webhooks/signup', () => {
   it('sends exactly one welcome email when the same signup repeats, even concurrently', async () => {
     const email = stack.email('repeat');
     const first = await stack.post('/webhooks/signup', { email, firstName: 'Grace' });
-    const again = await Promise.all(Array.from({ length: 5 }, () => stack.post('/webhooks/signup', { email, firstName: 'Grace' })));
+    const again = await Promise.all(
+      Array.from({ length: 5 }, () => stack.post('/webhooks/signup', { email, firstName: 'Grace' })),
+    );
     expect(first.status).toBe(202);
     for (const r of again) {
       expect(r.status).toBe(202);

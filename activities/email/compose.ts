@@ -15,7 +15,10 @@ export interface ComposeInput {
   discount?: RenderContext['discount'];
 }
 
-export type ComposeConfig = Pick<Config, 'MAIL_FROM' | 'MAIL_POSTAL_ADDRESS' | 'MAIL_UNSUBSCRIBE_MAILTO' | 'PUBLIC_URL' | 'TRACKING_SECRET'>;
+export type ComposeConfig = Pick<
+  Config,
+  'MAIL_FROM' | 'MAIL_POSTAL_ADDRESS' | 'MAIL_UNSUBSCRIBE_MAILTO' | 'PUBLIC_URL' | 'TRACKING_SECRET'
+>;
 
 export interface ComposedMessage {
   subject: string;

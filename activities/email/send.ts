@@ -86,12 +86,23 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const suppression = await db.suppression.findUnique({ where: { email: lead.email } });
       if (suppression) {
         const reason = `suppressed: ${suppression.reason}`;
-        await db.sentMessage.upsert({ where: { idempotencyKey }, create: { ...row, status: 'suppressed', reason }, update: { status: 'suppressed', reason } });
+        await db.sentMessage.upsert({
+          where: { idempotencyKey },
+          create: { ...row, status: 'suppressed', reason },
+          update: { status: 'suppressed', reason },
+        });
         return { status: 'suppressed', reason };
       }
 
       // Rendered before claiming: a template error is retried without leaving a claim behind.
-      const message = compose({ lead, idempotencyKey, messageId, campaignId: req.campaignId, templateId: req.templateId, discount: req.discount });
+      const message = compose({
+        lead,
+        idempotencyKey,
+        messageId,
+        campaignId: req.campaignId,
+        templateId: req.templateId,
+        discount: req.discount,
+      });
 
       const claim = await claimStep(db, row, req.frequencyCap);
       if (claim.kind === 'finished') return outcomeOf(claim.row);
@@ -125,14 +136,16 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
         if (failure.kind === 'deferred') {
           await db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'failed', reason: failure.reason } });
         }
-        throw ApplicationFailure.retryable(`smtp send failed: ${failure.reason}`, failure.kind === 'deferred' ? 'SmtpTemporaryFailure' : 'SmtpOutcomeUnknown');
+        throw ApplicationFailure.retryable(
+          `smtp send failed: ${failure.reason}`,
+          failure.kind === 'deferred' ? 'SmtpTemporaryFailure' : 'SmtpOutcomeUnknown',
+        );
       }
 
       const details: AcceptedDetails = { smtpAccepted: { response, subject: message.subject, at: new Date().toISOString() } };
       heartbeat(details);
       faults?.afterSmtpAccept?.(idempotencyKey);
       return recordSent(db, idempotencyKey, messageId, details);
-
     },
   };
 }

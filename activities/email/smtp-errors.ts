@@ -25,9 +25,13 @@ const RECIPIENT_STAGES = new Set(['RCPT TO', 'DATA']);
 
 export function classifySmtpError(err: unknown): SmtpFailure {
   const e = (err ?? {}) as NodemailerError;
-  const reason = e.responseCode ? `smtp ${e.responseCode}: ${e.message ?? ''}` : `${e.code ?? 'error'}: ${e.message ?? String(err)}`;
+  const reason = e.responseCode
+    ? `smtp ${e.responseCode}: ${e.message ?? ''}`
+    : `${e.code ?? 'error'}: ${e.message ?? String(err)}`;
   if (e.responseCode && e.responseCode >= 500) {
-    return e.command && RECIPIENT_STAGES.has(e.command) ? { kind: 'bounce', code: e.responseCode, reason } : { kind: 'deferred', reason };
+    return e.command && RECIPIENT_STAGES.has(e.command)
+      ? { kind: 'bounce', code: e.responseCode, reason }
+      : { kind: 'deferred', reason };
   }
   // An explicit answer that is not 2xx means the server did not take the message.
   if (e.responseCode) return { kind: 'deferred', reason };

@@ -14,7 +14,10 @@ export const TIMELINE_LIMIT = 500;
 
 export const leadListQuery = z.object({
   stage: text(100).min(1, 'must not be empty').optional(),
-  stalled: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  stalled: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
   campaign: campaignIdSchema.optional(),
   cursor: z
     .string()
@@ -32,7 +35,14 @@ export const leadListQuery = z.object({
     .default(50),
 });
 
-type EnrollmentSummary = { campaignId: string; workflowId: string; stage: string | null; score: number; stalled: boolean; status: string };
+type EnrollmentSummary = {
+  campaignId: string;
+  workflowId: string;
+  stage: string | null;
+  score: number;
+  stalled: boolean;
+  status: string;
+};
 
 function summarizeEnrollments(rows: EnrollmentSummary[]) {
   return {
@@ -130,7 +140,9 @@ export async function listLeads(db: Db, q: z.infer<typeof leadListQuery>) {
     // Without a campaign, stage is the lead's latest stage across campaigns.
     ...(q.stage && !q.campaign ? { stage: q.stage } : {}),
     ...(Object.keys(enrollmentFilter).length ? { enrollments: { some: enrollmentFilter } } : {}),
-    ...(q.stalled === false ? { NOT: { enrollments: { some: { ...stalledJourney, ...(q.campaign ? { campaignId: q.campaign } : {}) } } } } : {}),
+    ...(q.stalled === false
+      ? { NOT: { enrollments: { some: { ...stalledJourney, ...(q.campaign ? { campaignId: q.campaign } : {}) } } } }
+      : {}),
     ...(q.cursor
       ? { OR: [{ createdAt: { lt: q.cursor.createdAt } }, { createdAt: q.cursor.createdAt, id: { lt: q.cursor.id } }] }
       : {}),
@@ -178,7 +190,8 @@ export function adminLeadRoutes(db: Db) {
 
     app.get('/api/leads', async (req, reply) => {
       const q = leadListQuery.safeParse(req.query);
-      if (!q.success) return sendError(reply, 400, 'invalid_query', 'the query parameters are not valid', { issues: describeIssues(q.error) });
+      if (!q.success)
+        return sendError(reply, 400, 'invalid_query', 'the query parameters are not valid', { issues: describeIssues(q.error) });
       return listLeads(db, q.data);
     });
   };

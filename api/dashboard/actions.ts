@@ -19,50 +19,89 @@ const back = z
   .string()
   .regex(/^\/dashboard(\/|$|\?)/, 'must be a dashboard path')
   .optional();
-const moveBody = z.object({ to: z.string().trim().min(1, 'is required').max(100), reason: z.string().trim().max(500).optional(), back });
-const notifyBody = z.object({ nonce: z.string().regex(/^[a-z0-9]{4,64}$/i, 'must be the form nonce').optional(), back });
+const moveBody = z.object({
+  to: z.string().trim().min(1, 'is required').max(100),
+  reason: z.string().trim().max(500).optional(),
+  back,
+});
+const notifyBody = z.object({
+  nonce: z
+    .string()
+    .regex(/^[a-z0-9]{4,64}$/i, 'must be the form nonce')
+    .optional(),
+  back,
+});
 
 export function actionRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   let mailer: Mailer | undefined;
   app.addHook('onClose', async () => mailer?.close());
 
-  const answer = (req: FastifyRequest, reply: FastifyReply, backTo: string | undefined, status: number, message: string, extra: object = {}) => {
+  const answer = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    backTo: string | undefined,
+    status: number,
+    message: string,
+    extra: object = {},
+  ) => {
     if (wantsJson(req) || !backTo) return reply.code(status).send({ ok: status < 400, message, ...extra });
     return redirectWithFlash(reply, backTo, message, status < 400 ? 'ok' : 'error');
   };
 
   app.post('/dashboard/leads/:leadId/campaigns/:campaign/move', async (req, reply) => {
-    if (req.viewer?.via === 'session' && !sameOrigin(req)) return reply.code(403).send({ error: 'forbidden', message: 'cross-site request refused' });
+    if (req.viewer?.via === 'session' && !sameOrigin(req))
+      return reply.code(403).send({ error: 'forbidden', message: 'cross-site request refused' });
     const t = parseOrThrow(target, req.params);
     const body = parseOrThrow(moveBody, req.body ?? {});
-    const enrollment = await ctx.db.enrollment.findUnique({ where: { leadId_campaignId: { leadId: t.leadId, campaignId: t.campaign } } });
+    const enrollment = await ctx.db.enrollment.findUnique({
+      where: { leadId_campaignId: { leadId: t.leadId, campaignId: t.campaign } },
+    });
     if (!enrollment) return answer(req, reply, body.back, 404, `lead ${t.leadId} is not enrolled in ${t.campaign}`);
     const stages = Object.keys(ctx.campaigns.get(t.campaign)?.campaign.stages ?? {});
     if (stages.length && !stages.includes(body.to)) {
-      return answer(req, reply, body.back, 400, `campaign ${t.campaign} has no stage "${body.to}" (stages: ${stages.join(', ')})`);
+      return answer(
+        req,
+        reply,
+        body.back,
+        400,
+        `campaign ${t.campaign} has no stage "${body.to}" (stages: ${stages.join(', ')})`,
+      );
     }
-    if (enrollment.status !== 'active') return answer(req, reply, body.back, 409, `the journey has ended (${enrollment.status}); nothing to move`);
+    if (enrollment.status !== 'active')
+      return answer(req, reply, body.back, 409, `the journey has ended (${enrollment.status}); nothing to move`);
     const actor = actorOf(req.viewer!);
     try {
-      await moveStage(ctx.temporal, enrollment.workflowId, { to: body.to, actor, reason: body.reason || `moved on by hand from the dashboard` });
+      await moveStage(ctx.temporal, enrollment.workflowId, {
+        to: body.to,
+        actor,
+        reason: body.reason || `moved on by hand from the dashboard`,
+      });
     } catch (err) {
       req.log.warn({ err, workflowId: enrollment.workflowId }, 'move on: signal failed');
       return answer(req, reply, body.back, 503, `could not reach the journey: ${(err as Error).message}`);
     }
     req.log.info({ workflowId: enrollment.workflowId, to: body.to, actor }, 'dashboard: moved lead on');
-    return answer(req, reply, body.back, 202, `Asked the journey to move ${t.leadId} to ${body.to}`, { workflowId: enrollment.workflowId, to: body.to, actor });
+    return answer(req, reply, body.back, 202, `Asked the journey to move ${t.leadId} to ${body.to}`, {
+      workflowId: enrollment.workflowId,
+      to: body.to,
+      actor,
+    });
   });
 
   app.post('/dashboard/leads/:leadId/campaigns/:campaign/notify', async (req, reply) => {
-    if (req.viewer?.via === 'session' && !sameOrigin(req)) return reply.code(403).send({ error: 'forbidden', message: 'cross-site request refused' });
+    if (req.viewer?.via === 'session' && !sameOrigin(req))
+      return reply.code(403).send({ error: 'forbidden', message: 'cross-site request refused' });
     const t = parseOrThrow(target, req.params);
     const body = parseOrThrow(notifyBody, req.body ?? {});
-    const enrollment = await ctx.db.enrollment.findUnique({ where: { leadId_campaignId: { leadId: t.leadId, campaignId: t.campaign } } });
+    const enrollment = await ctx.db.enrollment.findUnique({
+      where: { leadId_campaignId: { leadId: t.leadId, campaignId: t.campaign } },
+    });
     if (!enrollment) return answer(req, reply, body.back, 404, `lead ${t.leadId} is not enrolled in ${t.campaign}`);
     const campaign = ctx.campaigns.get(t.campaign)?.campaign;
     const stage = enrollment.stage ?? '';
     const to = (stage && campaign?.stages[stage]?.stall?.notify) || campaign?.scoring.qualification?.notify;
-    if (!to) return answer(req, reply, body.back, 409, `campaign ${t.campaign} names no sales contact for stage ${stage || '(none)'}`);
+    if (!to)
+      return answer(req, reply, body.back, 409, `campaign ${t.campaign} names no sales contact for stage ${stage || '(none)'}`);
     const actor = actorOf(req.viewer!);
     mailer ??= createMailer(ctx.config);
     try {
@@ -79,6 +118,9 @@ export function actionRoutes(app: FastifyInstance, ctx: DashboardContext): void 
       req.log.warn({ err }, 'notify sales: delivery failed');
       return answer(req, reply, body.back, 502, `sales could not be notified: ${(err as Error).message}`);
     }
-    return answer(req, reply, body.back, 200, `Sales notified about ${t.leadId} (${to.email ?? to.webhook})`, { target: to, actor });
+    return answer(req, reply, body.back, 200, `Sales notified about ${t.leadId} (${to.email ?? to.webhook})`, {
+      target: to,
+      actor,
+    });
   });
 }

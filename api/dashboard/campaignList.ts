@@ -27,8 +27,10 @@ export async function listCampaigns(ctx: DashboardContext): Promise<CampaignChoi
 export function campaignSelect(choices: CampaignChoice[], selected: string | undefined, opts: { any?: boolean } = {}): Html {
   const ids = choices.map((c) => c.id);
   const all = selected && !ids.includes(selected) ? [...choices, { id: selected, name: selected, hasFile: false }] : choices;
-  return html`<label>Campaign<select name="campaign">
-    ${opts.any ? html`<option value="">All campaigns</option>` : ''}
-    ${all.map((c) => html`<option value="${c.id}"${raw(c.id === selected ? ' selected' : '')}>${c.name === c.id ? c.id : `${c.name} (${c.id})`}</option>`)}
-  </select></label>`;
+  return html`<label
+    >Campaign<select name="campaign">
+      ${opts.any ? html`<option value="">All campaigns</option>` : ''}
+      ${all.map((c) => html`<option value="${c.id}" ${raw(c.id === selected ? ' selected' : '')}>${c.name === c.id ? c.id : `${c.name} (${c.id})`}</option>`)}
+    </select></label
+  >`;
 }

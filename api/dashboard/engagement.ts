@@ -48,7 +48,11 @@ export async function loadEngagement(ctx: DashboardContext, f: { campaign?: stri
   const byTemplate = new Map<string, TemplateEngagement>();
   const row = (id: string) => {
     let r = byTemplate.get(id);
-    if (!r) byTemplate.set(id, (r = { templateId: id, sent: 0, bounced: 0, suppressed: 0, leads: zero(), events: zero(), rates: zero() }));
+    if (!r)
+      byTemplate.set(
+        id,
+        (r = { templateId: id, sent: 0, bounced: 0, suppressed: 0, leads: zero(), events: zero(), rates: zero() }),
+      );
     return r;
   };
   for (const s of sends) Object.assign(row(s.template_id), { sent: s.sent, bounced: s.bounced, suppressed: s.suppressed });
@@ -64,29 +68,62 @@ export async function loadEngagement(ctx: DashboardContext, f: { campaign?: stri
 
 export function engagementPages(app: FastifyInstance, ctx: DashboardContext): void {
   view(app, '/dashboard/engagement', async (req) => {
-    const q = parseOrThrow(periodSchema, { ...(req.query as object), campaign: (req.query as { campaign?: string }).campaign || undefined });
+    const q = parseOrThrow(periodSchema, {
+      ...(req.query as object),
+      campaign: (req.query as { campaign?: string }).campaign || undefined,
+    });
     const period = resolvePeriod(q, Date.now(), ENGAGEMENT_DEFAULT_DAYS);
     const [rows, choices] = await Promise.all([loadEngagement(ctx, { campaign: q.campaign, ...period }), listCampaigns(ctx)]);
     return {
       title: 'Engagement per template',
       active: 'engagement',
       data: { campaign: q.campaign ?? null, from: period.from.toISOString(), to: period.to.toISOString(), templates: rows },
-      body: () => html`<h1>Engagement per template</h1>
-        <form class="filters" method="get">${campaignSelect(choices, q.campaign, { any: true })}
-          <label>From<input type="date" name="from" value="${dayOf(period.from)}"></label>
-          <label>to<input type="date" name="to" value="${lastDayOf(period)}"></label><button>Show</button></form>
-        ${rows.length === 0
-          ? html`<p class="muted">Nothing sent in this period.</p>`
-          : html`<div class="scroll"><table class="engagement"><thead><tr><th>Template</th><th class="num">Sent</th><th class="num">Opens</th><th class="num">Clicks</th>
-              <th class="num">Replies</th><th class="num">Unsubscribes</th><th class="num">Bounced</th><th class="num">Suppressed</th></tr></thead>
-            <tbody>${rows.map(
-              (r) => html`<tr data-template="${r.templateId}"><td><a href="/dashboard/templates/${r.templateId}">${r.templateId}</a></td>
-                <td class="num" data-col="sent">${n(r.sent)}</td>
-                ${ENGAGEMENT_TYPES.map((t) => html`<td class="num" data-col="${t}" title="${r.events[t]} events">${n(r.leads[t])} <span class="muted">(${formatRate(r.rates[t])})</span></td>`)}
-                <td class="num">${r.bounced}</td><td class="num">${r.suppressed}</td></tr>`,
-            )}</tbody></table></div>
-            <p class="muted">Sends by the time they were claimed; engagement by the time it happened; rates are distinct leads over sends.
-              <a href="/dashboard/engagement.json${qs({ campaign: q.campaign, from: dayOf(period.from), to: lastDayOf(period) })}">JSON</a></p>`}`,
+      body: () =>
+        html`<h1>Engagement per template</h1>
+          <form class="filters" method="get">
+            ${campaignSelect(choices, q.campaign, { any: true })}
+            <label>From<input type="date" name="from" value="${dayOf(period.from)}" /></label>
+            <label>to<input type="date" name="to" value="${lastDayOf(period)}" /></label><button>Show</button>
+          </form>
+          ${
+            rows.length === 0
+              ? html`<p class="muted">Nothing sent in this period.</p>`
+              : html`<div class="scroll">
+                    <table class="engagement">
+                      <thead>
+                        <tr>
+                          <th>Template</th>
+                          <th class="num">Sent</th>
+                          <th class="num">Opens</th>
+                          <th class="num">Clicks</th>
+                          <th class="num">Replies</th>
+                          <th class="num">Unsubscribes</th>
+                          <th class="num">Bounced</th>
+                          <th class="num">Suppressed</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${rows.map(
+                          (r) =>
+                            html`<tr data-template="${r.templateId}">
+                              <td><a href="/dashboard/templates/${r.templateId}">${r.templateId}</a></td>
+                              <td class="num" data-col="sent">${n(r.sent)}</td>
+                              ${ENGAGEMENT_TYPES.map((t) => html`<td class="num" data-col="${t}" title="${r.events[t]} events">${n(r.leads[t])} <span class="muted">(${formatRate(r.rates[t])})</span></td>`)}
+                              <td class="num">${r.bounced}</td>
+                              <td class="num">${r.suppressed}</td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>
+                  </div>
+                  <p class="muted">
+                    Sends by the time they were claimed; engagement by the time it happened; rates are distinct leads over sends.
+                    <a
+                      href="/dashboard/engagement.json${qs({ campaign: q.campaign, from: dayOf(period.from), to: lastDayOf(period) })}"
+                      >JSON</a
+                    >
+                  </p>`
+          }`,
     };
   });
 }

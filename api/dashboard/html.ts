@@ -50,21 +50,36 @@ export interface PageOptions {
 }
 
 export function page(opts: PageOptions): string {
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title} · Nurture</title>
-<style>${raw(STYLE)}</style></head>
-<body><header class="top"><a class="brand" href="/dashboard">Nurture</a>
-<nav>${NAV.map(([key, label]) => html`<a href="/dashboard/${key}"${raw(opts.active === key ? ' aria-current="page"' : '')}>${label}</a>`)}</nav>
-${opts.viewer ? html`<form method="post" action="/dashboard/logout" class="who"><span>${opts.viewer}</span> <button>Sign out</button></form>` : ''}
-</header>
-<main>${opts.body}</main>
-${opts.script ? raw(`<script>${opts.script}</script>`) : ''}
-</body></html>`}`;
+  return `<!doctype html>${html`<html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>${opts.title} · Nurture</title>
+      <style>
+        ${raw(STYLE)}
+      </style>
+    </head>
+    <body>
+      <header class="top">
+        <a class="brand" href="/dashboard">Nurture</a>
+        <nav>
+          ${NAV.map(([key, label]) => html`<a href="/dashboard/${key}" ${raw(opts.active === key ? ' aria-current="page"' : '')}>${label}</a>`)}
+        </nav>
+        ${opts.viewer ? html`<form method="post" action="/dashboard/logout" class="who"><span>${opts.viewer}</span> <button>Sign out</button></form>` : ''}
+      </header>
+      <main>${opts.body}</main>
+      ${opts.script ? raw(`<script>${opts.script}</script>`) : ''}
+    </body>
+  </html>`}`;
 }
 
 const TZ_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'UTC',
+  year: 'numeric',
+  month: 'short',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'UTC',
 });
 
 /** `06 Jan 2025, 09:00 UTC`. */
@@ -88,6 +103,8 @@ export const n = (x: number) => NUMBER.format(x);
 
 /** Query string from the defined entries, for links that keep the current filters. */
 export function qs(params: Record<string, string | number | undefined | null>): string {
-  const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== null && e[1] !== '');
+  const entries = Object.entries(params).filter(
+    (e): e is [string, string | number] => e[1] !== undefined && e[1] !== null && e[1] !== '',
+  );
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
 }

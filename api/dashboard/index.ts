@@ -25,7 +25,8 @@ const loginBody = z.object({
 });
 
 /** Only our own pages as a post-login destination (no open redirect). */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/dashboard(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/dashboard/funnel');
+const safeNext = (next: unknown) =>
+  typeof next === 'string' && /^\/dashboard(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/dashboard/funnel';
 
 function loginPage(next: string, error?: string): string {
   return page({
@@ -33,9 +34,13 @@ function loginPage(next: string, error?: string): string {
     body: html`<h1>Sign in</h1>
       <form class="card" method="post" action="/dashboard/login" style="max-width:420px">
         ${error ? html`<p class="flash error" role="alert">${error}</p>` : ''}
-        <input type="hidden" name="next" value="${next}">
-        <label>Your name or email (recorded with the changes you make)<input name="name" autocomplete="username" required></label>
-        <p><label>Admin token<input name="token" type="password" autocomplete="current-password" required></label></p>
+        <input type="hidden" name="next" value="${next}" />
+        <label
+          >Your name or email (recorded with the changes you make)<input name="name" autocomplete="username" required
+        /></label>
+        <p>
+          <label>Admin token<input name="token" type="password" autocomplete="current-password" required /></label>
+        </p>
         <button>Sign in</button>
       </form>`,
   });
@@ -47,9 +52,13 @@ export function dashboardRoutes(deps: RouteDeps) {
 
   return async (app: FastifyInstance) => {
     // HTML forms post urlencoded; only this plugin (encapsulated) parses them.
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_req, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      },
+    );
 
     app.get('/dashboard/login', async (req, reply) =>
       reply.type('text/html; charset=utf-8').send(loginPage(safeNext((req.query as { next?: string }).next))),
@@ -77,10 +86,15 @@ export function dashboardRoutes(deps: RouteDeps) {
           return;
         }
         if (req.method === 'GET' && !wantsJson(req) && !req.url.startsWith('/api/')) {
-          return reply.code(303).header('location', `/dashboard/login?next=${encodeURIComponent(req.url)}`).send();
+          return reply
+            .code(303)
+            .header('location', `/dashboard/login?next=${encodeURIComponent(req.url)}`)
+            .send();
         }
         void reply.header('www-authenticate', 'Bearer realm="nurture"');
-        return reply.code(401).send({ error: 'unauthorized', message: 'an admin bearer token or a dashboard session is required' });
+        return reply
+          .code(401)
+          .send({ error: 'unauthorized', message: 'an admin bearer token or a dashboard session is required' });
       });
       funnelPages(secured, ctx);
       stalledPages(secured, ctx);
@@ -89,7 +103,9 @@ export function dashboardRoutes(deps: RouteDeps) {
       campaignPages(secured, ctx);
       engagementPages(secured, ctx);
       actionRoutes(secured, ctx);
-      await secured.register(funnelApiRoutes({ db: deps.db, campaigns: deps.campaigns, defaultCampaign: deps.config.DEFAULT_CAMPAIGN }));
+      await secured.register(
+        funnelApiRoutes({ db: deps.db, campaigns: deps.campaigns, defaultCampaign: deps.config.DEFAULT_CAMPAIGN }),
+      );
     });
   };
 }

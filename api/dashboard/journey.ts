@@ -12,11 +12,22 @@ import { formatInstant } from './html.ts';
 export const STATUS_QUERY_TIMEOUT_MS = 1500;
 
 export type LiveStatus =
-  | { ok: true; stage: string | null; next: JourneyDescription['next']; stallCheck: JourneyDescription['stallCheck']; ended: JourneyDescription['ended']; summary: string }
+  | {
+      ok: true;
+      stage: string | null;
+      next: JourneyDescription['next'];
+      stallCheck: JourneyDescription['stallCheck'];
+      ended: JourneyDescription['ended'];
+      summary: string;
+    }
   | { ok: false; reason: string };
 
 /** The journey's own answer; tolerates workflows whose 'status' is older or absent. */
-export async function queryStatus(gate: TemporalGate, workflowId: string, timeoutMs = STATUS_QUERY_TIMEOUT_MS): Promise<LiveStatus> {
+export async function queryStatus(
+  gate: TemporalGate,
+  workflowId: string,
+  timeoutMs = STATUS_QUERY_TIMEOUT_MS,
+): Promise<LiveStatus> {
   try {
     const answer = await gate.client.connection.withDeadline(Date.now() + timeoutMs, () =>
       gate.client.workflow.getHandle(workflowId).query<unknown>('status'),
@@ -39,10 +50,15 @@ export async function queryStatus(gate: TemporalGate, workflowId: string, timeou
   }
 }
 
-export function summarize(next: JourneyDescription['next'], stallCheck: JourneyDescription['stallCheck'], ended: JourneyDescription['ended']): string {
+export function summarize(
+  next: JourneyDescription['next'],
+  stallCheck: JourneyDescription['stallCheck'],
+  ended: JourneyDescription['ended'],
+): string {
   if (ended) return `ended (${ended.kind}): ${ended.reason}`;
   const parts: string[] = [];
-  if (next) parts.push(next.at ? `${next.step} until ${formatInstant(next.at)}` : next.waiting ? `${next.step} (waiting)` : next.step);
+  if (next)
+    parts.push(next.at ? `${next.step} until ${formatInstant(next.at)}` : next.waiting ? `${next.step} (waiting)` : next.step);
   if (stallCheck) parts.push(`${stallCheck.kind === 'dormant' ? 'dormant' : 'stall check'} at ${formatInstant(stallCheck.at)}`);
   return parts.join('; ') || 'nothing scheduled';
 }
@@ -51,7 +67,11 @@ export function summarize(next: JourneyDescription['next'], stallCheck: JourneyD
  * What the campaign file says happens to a lead stalled in `stage`, without asking Temporal:
  * the re-engagement steps, and when it turns dormant if nothing happens.
  */
-export function stallPlan(campaign: Campaign | undefined, stage: string | null, stalledSince: Date | null): { text: string; dormantAt: string | null } {
+export function stallPlan(
+  campaign: Campaign | undefined,
+  stage: string | null,
+  stalledSince: Date | null,
+): { text: string; dormantAt: string | null } {
   const rule = campaign && stage ? campaign.stages[stage]?.stall : undefined;
   if (!rule) return { text: campaign ? 'no stall rule for this stage' : 'campaign file not found', dormantAt: null };
   const steps = (rule.reengage ?? []).map(describeStep);
@@ -72,7 +92,11 @@ export function nextStage(campaign: Campaign | undefined, stage: string | null):
 }
 
 /** Signals the journey; the workflow records the stage change with `actor` when it applies it. */
-export async function moveStage(gate: TemporalGate, workflowId: string, move: { to: string; actor: string; reason?: string }): Promise<void> {
+export async function moveStage(
+  gate: TemporalGate,
+  workflowId: string,
+  move: { to: string; actor: string; reason?: string },
+): Promise<void> {
   await gate.client.connection.withDeadline(Date.now() + gate.timeoutMs, () =>
     gate.client.workflow.getHandle(workflowId).signal(moveStageSignal, move),
   );

@@ -48,7 +48,13 @@ async function loadLead(ctx: DashboardContext, id: string) {
       detail: m.subject ?? m.reason,
       link: `/dashboard/leads/${id}/messages/${m.id}`,
     })),
-    ...events.map((e) => ({ at: e.occurredAt.toISOString(), kind: 'event' as const, campaignId: e.campaignId, title: e.type, detail: e.templateId ? `on ${e.templateId}` : null })),
+    ...events.map((e) => ({
+      at: e.occurredAt.toISOString(),
+      kind: 'event' as const,
+      campaignId: e.campaignId,
+      title: e.type,
+      detail: e.templateId ? `on ${e.templateId}` : null,
+    })),
     ...changes.map((c) => ({
       at: c.occurredAt.toISOString(),
       kind: 'stage' as const,
@@ -57,11 +63,39 @@ async function loadLead(ctx: DashboardContext, id: string) {
       detail: `${c.reason}${c.actor !== 'journey' ? ` (by ${c.actor})` : ''}`,
     })),
     ...flags.flatMap((f) => [
-      { at: f.createdAt.toISOString(), kind: 'flag' as const, campaignId: f.campaignId, title: `flagged ${f.kind}${f.stage ? ` in ${f.stage}` : ''}`, detail: f.reason },
-      ...(f.clearedAt ? [{ at: f.clearedAt.toISOString(), kind: 'flag' as const, campaignId: f.campaignId, title: `${f.kind} cleared`, detail: null }] : []),
+      {
+        at: f.createdAt.toISOString(),
+        kind: 'flag' as const,
+        campaignId: f.campaignId,
+        title: `flagged ${f.kind}${f.stage ? ` in ${f.stage}` : ''}`,
+        detail: f.reason,
+      },
+      ...(f.clearedAt
+        ? [
+            {
+              at: f.clearedAt.toISOString(),
+              kind: 'flag' as const,
+              campaignId: f.campaignId,
+              title: `${f.kind} cleared`,
+              detail: null,
+            },
+          ]
+        : []),
     ]),
-    ...notifications.map((n) => ({ at: n.createdAt.toISOString(), kind: 'notify' as const, campaignId: n.campaignId, title: `sales notified (${n.status})`, detail: `${n.reason} → ${n.target}` })),
-    ...discounts.map((d) => ({ at: d.createdAt.toISOString(), kind: 'discount' as const, campaignId: d.campaignId, title: `discount ${d.code} (${d.percent}%)`, detail: `expires ${d.expiresAt.toISOString()}${d.redeemedAt ? ', redeemed' : ''}` })),
+    ...notifications.map((n) => ({
+      at: n.createdAt.toISOString(),
+      kind: 'notify' as const,
+      campaignId: n.campaignId,
+      title: `sales notified (${n.status})`,
+      detail: `${n.reason} → ${n.target}`,
+    })),
+    ...discounts.map((d) => ({
+      at: d.createdAt.toISOString(),
+      kind: 'discount' as const,
+      campaignId: d.campaignId,
+      title: `discount ${d.code} (${d.percent}%)`,
+      detail: `expires ${d.expiresAt.toISOString()}${d.redeemedAt ? ', redeemed' : ''}`,
+    })),
   ].sort((a, b) => b.at.localeCompare(a.at));
 
   const now = new Date();
@@ -75,7 +109,10 @@ async function loadLead(ctx: DashboardContext, id: string) {
       .filter((ev) => (ev.campaignId === null || ev.campaignId === e.campaignId) && points[ev.type] !== undefined)
       .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
       .map((ev) => ({ at: ev.occurredAt.toISOString(), score: (score += points[ev.type]!), event: ev.type }));
-    const stays = stageStays(changes.filter((c) => c.campaignId === e.campaignId), now).map((s) => ({ ...s, since: s.since.toISOString() }));
+    const stays = stageStays(
+      changes.filter((c) => c.campaignId === e.campaignId),
+      now,
+    ).map((s) => ({ ...s, since: s.since.toISOString() }));
     return {
       campaignId: e.campaignId,
       workflowId: e.workflowId,
@@ -105,34 +142,71 @@ export function leadPages(app: FastifyInstance, ctx: DashboardContext): void {
     return {
       title: lead.email,
       data: {
-        lead: { id: lead.id, email: lead.email, firstName: lead.firstName, lastName: lead.lastName, company: lead.company, timezone: lead.timezone, stage: lead.stage, createdAt: lead.createdAt.toISOString(), properties: lead.properties },
+        lead: {
+          id: lead.id,
+          email: lead.email,
+          firstName: lead.firstName,
+          lastName: lead.lastName,
+          company: lead.company,
+          timezone: lead.timezone,
+          stage: lead.stage,
+          createdAt: lead.createdAt.toISOString(),
+          properties: lead.properties,
+        },
         journeys: journeys.map((j, i) => ({ ...j, next: live[i] ?? null })),
         timeline,
       },
       script: LIVE_STATUS_SCRIPT,
-      body: () => html`
-        <h1>${leadName(lead)}</h1>
-        ${flash(req.query)}
-        <p class="muted">${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}</p>
-        ${journeys.map(
-          (j) => html`<section class="card journey" data-campaign="${j.campaignId}">
-            <h2>${j.campaignId}: <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
-              <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span></h2>
-            <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
-            ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
-            <div class="two">
-              <div><h3>Time in stage</h3><table><tbody>${j.stays.map(
-                (s) => html`<tr><td>${s.stage}</td><td>${when(s.since)}</td><td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td></tr>`,
-              )}</tbody></table></div>
-              <div><h3>Score over time</h3>${sparkline(j.scoreOverTime)}</div>
-            </div>
-          </section>`,
-        )}
-        <h2>Timeline</h2>
-        <ul class="timeline">${timeline.map(
-          (t) => html`<li class="${t.kind}" data-kind="${t.kind}">${when(t.at)} <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
-            ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span></li>`,
-        )}</ul>`,
+      body: () =>
+        html` <h1>${leadName(lead)}</h1>
+          ${flash(req.query)}
+          <p class="muted">
+            ${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}
+          </p>
+          ${journeys.map(
+            (j) =>
+              html`<section class="card journey" data-campaign="${j.campaignId}">
+                <h2>
+                  ${j.campaignId}:
+                  <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
+                  <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span>
+                </h2>
+                <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
+                ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
+                <div class="two">
+                  <div>
+                    <h3>Time in stage</h3>
+                    <table>
+                      <tbody>
+                        ${j.stays.map(
+                          (s) =>
+                            html`<tr>
+                              <td>${s.stage}</td>
+                              <td>${when(s.since)}</td>
+                              <td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>
+                  </div>
+                  <div>
+                    <h3>Score over time</h3>
+                    ${sparkline(j.scoreOverTime)}
+                  </div>
+                </div>
+              </section>`,
+          )}
+          <h2>Timeline</h2>
+          <ul class="timeline">
+            ${timeline.map(
+              (t) =>
+                html`<li class="${t.kind}" data-kind="${t.kind}">
+                  ${when(t.at)}
+                  <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
+                  ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span>
+                </li>`,
+            )}
+          </ul>`,
     };
   });
 
@@ -142,39 +216,74 @@ export function leadPages(app: FastifyInstance, ctx: DashboardContext): void {
     const p = parseOrThrow(z.object({ id: z.guid(), messageId: z.guid() }), params(req));
     const m = await ctx.db.sentMessage.findFirst({ where: { id: p.messageId, leadId: p.id }, include: { lead: true } });
     if (!m) throw new NotFound(`no message ${p.messageId} for lead ${p.id}`);
-    const discount = await ctx.db.discountCode.findUnique({ where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } } });
+    const discount = await ctx.db.discountCode.findUnique({
+      where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } },
+    });
     const state = templateState(ctx.config.templatesDir);
     let rendered: { subject: string; html: string; text: string } | null = null;
     let error: string | null = null;
     try {
       if (!state.catalog?.has(m.templateId)) throw new Error(state.catalogError ?? `template "${m.templateId}" no longer exists`);
-      const sender = { name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture', postalAddress: ctx.config.MAIL_POSTAL_ADDRESS };
+      const sender = {
+        name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture',
+        postalAddress: ctx.config.MAIL_POSTAL_ADDRESS,
+      };
       const l = m.lead;
       const renderCtx = sampleRenderContext({
         publicUrl: ctx.config.PUBLIC_URL,
         sender,
-        lead: { id: l.id, email: l.email, firstName: l.firstName ?? undefined, lastName: l.lastName ?? undefined, company: l.company ?? undefined, timezone: l.timezone ?? undefined, properties: (l.properties ?? {}) as Record<string, string | number | boolean> },
+        lead: {
+          id: l.id,
+          email: l.email,
+          firstName: l.firstName ?? undefined,
+          lastName: l.lastName ?? undefined,
+          company: l.company ?? undefined,
+          timezone: l.timezone ?? undefined,
+          properties: (l.properties ?? {}) as Record<string, string | number | boolean>,
+        },
       });
       renderCtx.campaign = { id: m.campaignId };
-      if (discount) renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
+      if (discount)
+        renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
       rendered = state.catalog.render(m.templateId, renderCtx);
     } catch (err) {
       error = (err as Error).message;
     }
     const data = {
-      message: { id: m.id, templateId: m.templateId, campaignId: m.campaignId, stage: m.stage, status: m.status, subject: m.subject, messageId: m.messageId, sentAt: m.sentAt?.toISOString() ?? null, toAddress: m.toAddress },
+      message: {
+        id: m.id,
+        templateId: m.templateId,
+        campaignId: m.campaignId,
+        stage: m.stage,
+        status: m.status,
+        subject: m.subject,
+        messageId: m.messageId,
+        sentAt: m.sentAt?.toISOString() ?? null,
+        toAddress: m.toAddress,
+      },
       rendered,
       renderError: error,
     };
     return {
       title: m.subject ?? m.templateId,
       data,
-      body: () => html`<h1>${m.subject ?? m.templateId}</h1>
-        <p><a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} · <code>${m.messageId}</code></p>
-        <p class="muted">Re-rendered from the current template with placeholder links; the subject above is the one that was sent.</p>
-        ${rendered
-          ? html`<div class="two"><iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe><pre>${rendered.text}</pre></div>`
-          : html`<p class="problems">${error}</p>`}`,
+      body: () =>
+        html`<h1>${m.subject ?? m.templateId}</h1>
+          <p>
+            <a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} ·
+            <code>${m.messageId}</code>
+          </p>
+          <p class="muted">
+            Re-rendered from the current template with placeholder links; the subject above is the one that was sent.
+          </p>
+          ${
+            rendered
+              ? html`<div class="two">
+                  <iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe>
+                  <pre>${rendered.text}</pre>
+                </div>`
+              : html`<p class="problems">${error}</p>`
+          }`,
     };
   });
 }
@@ -190,7 +299,13 @@ function sparkline(points: Array<{ at: string; score: number }>): Html {
   let d = `M10 80`;
   for (const p of points) d += ` H${x(p.at)} V${y(p.score)}`;
   d += ` H510`;
-  return html`<svg class="spark" viewBox="0 0 520 90" role="img" aria-label="score over time, now ${points[points.length - 1]!.score}">
+  return html`<svg
+    class="spark"
+    viewBox="0 0 520 90"
+    role="img"
+    aria-label="score over time, now ${points[points.length - 1]!.score}"
+  >
     ${raw(`<path d="${d}" fill="none" stroke="#3056d3" stroke-width="2"/>`)}
-    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text></svg>`;
+    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text>
+  </svg>`;
 }

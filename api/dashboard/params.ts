@@ -9,7 +9,10 @@ const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
 const instant = z
   .string()
   .trim()
-  .refine((v) => (dateOnly.test(v) || /^\d{4}-\d{2}-\d{2}T/.test(v)) && !Number.isNaN(Date.parse(v)), 'must be a date like 2025-01-31 or an ISO time');
+  .refine(
+    (v) => (dateOnly.test(v) || /^\d{4}-\d{2}-\d{2}T/.test(v)) && !Number.isNaN(Date.parse(v)),
+    'must be a date like 2025-01-31 or an ISO time',
+  );
 
 export const campaignId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be a campaign id');
 

@@ -15,7 +15,9 @@ describe('dashboard session cookie', () => {
   it('is refused once tampered with, expired, or its token is no longer configured', () => {
     const cookie = signSession(A, 'Ada');
     const [body, mac] = cookie.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), n: 'Mallory' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), n: 'Mallory' }),
+    ).toString('base64url');
     expect(verifySession([A], `${forged}.${mac}`)).toBeUndefined();
     expect(verifySession([A], `${body}.${mac!.slice(1)}x`)).toBeUndefined();
     expect(verifySession([A], cookie, Date.now() + 13 * 3_600_000)).toBeUndefined();
@@ -27,6 +29,8 @@ describe('dashboard session cookie', () => {
 describe('html', () => {
   it('escapes interpolated lead data but keeps nested markup', () => {
     const name = '<script>alert("x")</script>';
-    expect(html`<b>${name}</b>${html`<i>ok</i>`}`.value).toBe('<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</b><i>ok</i>');
+    expect(html`<b>${name}</b>${html`<i>ok</i>`}`.value).toBe(
+      '<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</b><i>ok</i>',
+    );
   });
 });

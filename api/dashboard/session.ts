@@ -29,10 +29,13 @@ interface SessionBody {
   e: number; // expiry, ms since epoch
 }
 
-const mac = (token: string, body: string) => crypto.createHmac('sha256', token).update(`nurture-session.${body}`).digest('base64url');
+const mac = (token: string, body: string) =>
+  crypto.createHmac('sha256', token).update(`nurture-session.${body}`).digest('base64url');
 
 export function signSession(token: string, name: string, now = Date.now()): string {
-  const body = Buffer.from(JSON.stringify({ n: name, t: tokenId(token), e: now + SESSION_HOURS * 3_600_000 } satisfies SessionBody)).toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ n: name, t: tokenId(token), e: now + SESSION_HOURS * 3_600_000 } satisfies SessionBody),
+  ).toString('base64url');
   return `${body}.${mac(token, body)}`;
 }
 

@@ -34,7 +34,12 @@ export function sampleLead(raw: unknown): { lead: SampleLead; text: string; erro
     return { ...fallback, text: raw, error: `not JSON: ${(err as Error).message}` };
   }
   const r = leadSchema.safeParse(json);
-  if (!r.success) return { ...fallback, text: raw, error: r.error.issues.map((i) => `${i.path.join('.') || '(lead)'}: ${i.message}`).join('; ') };
+  if (!r.success)
+    return {
+      ...fallback,
+      text: raw,
+      error: r.error.issues.map((i) => `${i.path.join('.') || '(lead)'}: ${i.message}`).join('; '),
+    };
   return { lead: r.data, text: raw, error: null };
 }
 
@@ -45,13 +50,20 @@ function preview(state: TemplateState, e: TemplateEntry, lead: SampleLead, confi
   if (!state.catalog?.has(e.id)) return { ok: false, error: state.catalogError ?? 'not renderable' };
   try {
     const sender = { name: /^(.*?)\s*</.exec(config.MAIL_FROM)?.[1] || 'Nurture', postalAddress: config.MAIL_POSTAL_ADDRESS };
-    return { ok: true, rendered: state.catalog.render(e.id, sampleRenderContext({ publicUrl: config.PUBLIC_URL, sender, lead })) };
+    return {
+      ok: true,
+      rendered: state.catalog.render(e.id, sampleRenderContext({ publicUrl: config.PUBLIC_URL, sender, lead })),
+    };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
 }
 
-const filterSchema = z.object({ kind: z.string().max(50).optional(), stage: z.string().max(100).optional(), lead: z.string().optional() });
+const filterSchema = z.object({
+  kind: z.string().max(50).optional(),
+  stage: z.string().max(100).optional(),
+  lead: z.string().optional(),
+});
 
 export function templatePages(app: FastifyInstance, ctx: DashboardContext): void {
   view(app, '/dashboard/templates', async (req) => {
@@ -75,25 +87,37 @@ export function templatePages(app: FastifyInstance, ctx: DashboardContext): void
         shared: state.shared.map((p) => ({ ...p, text: problemLine(state.dir, p) })),
         templates: items.map(({ entry, preview: p }) => templateJson(state, entry, p)),
       },
-      body: () => html`
-        <h1>Templates <span class="muted">· ${state.emails.length} emails in ${state.dir}</span></h1>
-        ${problemList(state, state.shared, 'Shared problems (layouts, partials)')}
-        <form class="card" method="get">
-          <div class="filters">
-            <label>Kind<select name="kind"><option value="">any</option>${[...new Set(state.emails.map((e) => e.frontMatter?.kind).filter(Boolean))].sort().map(
-              (k) => html`<option${k === f.kind ? html` selected` : ''}>${k}</option>`,
-            )}</select></label>
-            <label>Stage<select name="stage"><option value="">any</option>${allStages.map((s) => html`<option${s === f.stage ? html` selected` : ''}>${s}</option>`)}</select></label>
-          </div>
-          <label>Sample lead (JSON)<textarea name="lead" rows="7" spellcheck="false">${sample.text}</textarea></label>
-          ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
-          <p><button>Render</button></p>
-        </form>
-        ${kinds.map(
-          (kind) => html`<h2>${kind}</h2>${items
-            .filter((i) => (i.entry.frontMatter?.kind ?? '(invalid front matter)') === kind)
-            .map(({ entry, preview: p }) => card(state, entry, p, f.lead))}`,
-        )}`,
+      body: () =>
+        html` <h1>Templates <span class="muted">· ${state.emails.length} emails in ${state.dir}</span></h1>
+          ${problemList(state, state.shared, 'Shared problems (layouts, partials)')}
+          <form class="card" method="get">
+            <div class="filters">
+              <label
+                >Kind<select name="kind">
+                  <option value="">any</option>
+                  ${[...new Set(state.emails.map((e) => e.frontMatter?.kind).filter(Boolean))]
+                    .sort()
+                    .map((k) => html`<option${k === f.kind ? html` selected` : ''}>${k}</option>`)}
+                </select></label
+              >
+              <label
+                >Stage<select name="stage">
+                  <option value="">any</option>
+                  ${allStages.map((s) => html`<option${s === f.stage ? html` selected` : ''}>${s}</option>`)}
+                </select></label
+              >
+            </div>
+            <label>Sample lead (JSON)<textarea name="lead" rows="7" spellcheck="false">${sample.text}</textarea></label>
+            ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
+            <p><button>Render</button></p>
+          </form>
+          ${kinds.map(
+            (kind) =>
+              html`<h2>${kind}</h2>
+                ${items
+                  .filter((i) => (i.entry.frontMatter?.kind ?? '(invalid front matter)') === kind)
+                  .map(({ entry, preview: p }) => card(state, entry, p, f.lead))}`,
+          )}`,
     };
   });
 
@@ -108,11 +132,14 @@ export function templatePages(app: FastifyInstance, ctx: DashboardContext): void
       title: `Template ${id}`,
       active: 'templates',
       data: { ...templateJson(state, entry, p), sampleLead: sample.lead, sampleLeadError: sample.error },
-      body: () => html`
-        <h1>${id} <span class="muted">· ${entry.frontMatter?.kind ?? 'invalid'}</span></h1>
-        <form class="card" method="get"><label>Sample lead (JSON)<textarea name="lead" rows="8" spellcheck="false">${sample.text}</textarea></label>
-          ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}<p><button>Render</button></p></form>
-        ${card(state, entry, p, undefined, true)}`,
+      body: () =>
+        html` <h1>${id} <span class="muted">· ${entry.frontMatter?.kind ?? 'invalid'}</span></h1>
+          <form class="card" method="get">
+            <label>Sample lead (JSON)<textarea name="lead" rows="8" spellcheck="false">${sample.text}</textarea></label>
+            ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
+            <p><button>Render</button></p>
+          </form>
+          ${card(state, entry, p, undefined, true)}`,
     };
   });
 }
@@ -123,27 +150,42 @@ function templateJson(state: TemplateState, e: TemplateEntry, p: Preview) {
     kind: e.frontMatter?.kind ?? null,
     stages: e.frontMatter?.stages ?? [],
     problems: e.problems.map((x) => ({ ...x, text: problemLine(state.dir, x) })),
-    preview: p.ok ? { subject: p.rendered.subject, preheader: p.rendered.preheader, html: p.rendered.html, text: p.rendered.text } : null,
+    preview: p.ok
+      ? { subject: p.rendered.subject, preheader: p.rendered.preheader, html: p.rendered.html, text: p.rendered.text }
+      : null,
     previewError: p.ok ? null : p.error,
   };
 }
 
 function problemList(state: TemplateState, problems: TemplateEntry['problems'], title: string): Html {
   if (!problems.length) return html``;
-  return html`<div class="problems" role="alert"><b>${title}</b><ul>${problems.map((p) => html`<li>${problemLine(state.dir, p)}</li>`)}</ul></div>`;
+  return html`<div class="problems" role="alert">
+    <b>${title}</b>
+    <ul>
+      ${problems.map((p) => html`<li>${problemLine(state.dir, p)}</li>`)}
+    </ul>
+  </div>`;
 }
 
 function card(state: TemplateState, e: TemplateEntry, p: Preview, lead: string | undefined, big = false): Html {
   return html`<article class="card template${big ? ' big' : ''}" data-template="${e.id}" id="t-${e.id}">
-    <h3><a href="/dashboard/templates/${e.id}${qs({ lead })}">${e.id}</a>
-      ${(e.frontMatter?.stages ?? []).map((s) => html`<span class="tag">${s}</span>`)}</h3>
+    <h3>
+      <a href="/dashboard/templates/${e.id}${qs({ lead })}">${e.id}</a>
+      ${(e.frontMatter?.stages ?? []).map((s) => html`<span class="tag">${s}</span>`)}
+    </h3>
     ${problemList(state, e.problems, 'Lint problems')}
-    ${p.ok
-      ? html`<p><b>Subject:</b> <span data-subject>${p.rendered.subject}</span><br><span class="muted">${p.rendered.preheader}</span></p>
-        <div class="two">
-          <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" srcdoc="${p.rendered.html}"></iframe>
-          <pre data-text>${p.rendered.text}</pre>
-        </div>`
-      : html`<p class="muted" data-preview-error>${p.error}</p>`}
+    ${
+      p.ok
+        ? html`<p>
+              <b>Subject:</b> <span data-subject>${p.rendered.subject}</span><br /><span class="muted"
+                >${p.rendered.preheader}</span
+              >
+            </p>
+            <div class="two">
+              <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" srcdoc="${p.rendered.html}"></iframe>
+              <pre data-text>${p.rendered.text}</pre>
+            </div>`
+        : html`<p class="muted" data-preview-error>${p.error}</p>`
+    }
   </article>`;
 }

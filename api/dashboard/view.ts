@@ -38,11 +38,20 @@ export function params<T extends Record<string, string>>(req: FastifyRequest): T
 }
 
 function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, extra: object = {}) {
-  if (wantsJson(req)) return reply.code(status).send({ error: status === 404 ? 'not_found' : 'invalid_query', message, ...extra });
+  if (wantsJson(req))
+    return reply.code(status).send({ error: status === 404 ? 'not_found' : 'invalid_query', message, ...extra });
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
-    .send(page({ title, viewer: req.viewer?.name, body: html`<h1>${title}</h1><p class="flash error">${message}</p><p><a href="/dashboard">Back to the dashboard</a></p>` }));
+    .send(
+      page({
+        title,
+        viewer: req.viewer?.name,
+        body: html`<h1>${title}</h1>
+          <p class="flash error">${message}</p>
+          <p><a href="/dashboard">Back to the dashboard</a></p>`,
+      }),
+    );
 }
 
 /** Registers GET `path` (and `path.json` for paths without params) answering HTML or JSON. */

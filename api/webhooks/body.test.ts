@@ -24,7 +24,12 @@ describe('signed JSON body', () => {
   it('passes the parsed body and the raw bytes to the route', async () => {
     const app = await server();
     const raw = '{"a":[1,"é"]}';
-    const res = await app.inject({ method: 'POST', url: '/hook', payload: raw, headers: { 'content-type': 'application/json', 'nurture-signature': sign(raw) } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: raw,
+      headers: { 'content-type': 'application/json', 'nurture-signature': sign(raw) },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ body: { a: [1, 'é'] }, raw });
   });
@@ -32,29 +37,64 @@ describe('signed JSON body', () => {
   it('answers 415, 413, 401 and 400 in that order of checks', async () => {
     const app = await server();
     const raw = '{"a":1}';
-    const wrongType = await app.inject({ method: 'POST', url: '/hook', payload: raw, headers: { 'content-type': 'text/plain', 'nurture-signature': sign(raw) } });
+    const wrongType = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: raw,
+      headers: { 'content-type': 'text/plain', 'nurture-signature': sign(raw) },
+    });
     expect([wrongType.statusCode, wrongType.json().error]).toEqual([415, 'unsupported_media_type']);
     const big = JSON.stringify({ x: 'y'.repeat(2000) });
-    const tooBig = await app.inject({ method: 'POST', url: '/hook', payload: big, headers: { 'content-type': 'application/json' } });
+    const tooBig = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: big,
+      headers: { 'content-type': 'application/json' },
+    });
     expect([tooBig.statusCode, tooBig.json().error]).toEqual([413, 'body_too_large']);
-    const unsigned = await app.inject({ method: 'POST', url: '/hook', payload: '{not json', headers: { 'content-type': 'application/json' } });
+    const unsigned = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([unsigned.statusCode, unsigned.json().reason]).toEqual([401, 'missing']);
-    const badJson = await app.inject({ method: 'POST', url: '/hook', payload: '{not json', headers: { 'content-type': 'application/json', 'nurture-signature': sign('{not json') } });
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json', 'nurture-signature': sign('{not json') },
+    });
     expect([badJson.statusCode, badJson.json().error]).toEqual([400, 'invalid_json']);
     const poisoned = '{"__proto__":{"admin":true}}';
-    const proto = await app.inject({ method: 'POST', url: '/hook', payload: poisoned, headers: { 'content-type': 'application/json', 'nurture-signature': sign(poisoned) } });
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: poisoned,
+      headers: { 'content-type': 'application/json', 'nurture-signature': sign(poisoned) },
+    });
     expect(proto.statusCode).toBe(400);
   });
 
   it('accepts unsigned bodies only when disabled', async () => {
     const app = await server(true);
-    const res = await app.inject({ method: 'POST', url: '/hook', payload: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hook',
+      payload: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it('leaves routes outside the plugin alone', async () => {
     const app = await server();
-    const res = await app.inject({ method: 'POST', url: '/plain', payload: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/plain',
+      payload: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.json()).toEqual({ body: { a: 1 } });
   });
 });

@@ -34,7 +34,12 @@ export function useSignedJsonBody(app: FastifyInstance, opts: SignedBodyOptions)
       return sendError(reply, 415, 'unsupported_media_type', 'content-type must be application/json');
     }
     if (!opts.disabled) {
-      const check = verifySignature({ header: req.headers[SIGNATURE_HEADER], rawBody: raw, secrets: opts.secrets, nowSeconds: now() });
+      const check = verifySignature({
+        header: req.headers[SIGNATURE_HEADER],
+        rawBody: raw,
+        secrets: opts.secrets,
+        nowSeconds: now(),
+      });
       if (!check.ok) {
         req.log.info({ reason: check.reason }, 'webhook signature rejected');
         return sendError(reply, 401, 'invalid_signature', SIGNATURE_PROBLEMS[check.reason], { reason: check.reason });

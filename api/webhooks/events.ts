@@ -1,7 +1,13 @@
 // POST /webhooks/events: one engagement event, or a batch `{ events: [...] }` of up to 500
 // answered per event. Each event is recorded and signalled as a unit (see engagement.ts).
 import type { FastifyInstance } from 'fastify';
-import { engagementEventSchema, eventBatchSchema, isBatch, suppressionFor, type EngagementEventInput } from '../../core/events.ts';
+import {
+  engagementEventSchema,
+  eventBatchSchema,
+  isBatch,
+  suppressionFor,
+  type EngagementEventInput,
+} from '../../core/events.ts';
 import { describeIssues } from '../../core/lead.ts';
 import { recordEngagement } from '../engagement.ts';
 import { RETRY_AFTER_SECONDS, isRetryable, sendError, unavailableBody } from '../errors.ts';
@@ -47,7 +53,12 @@ export function eventRoutes(deps: RouteDeps) {
       ok: false,
       result: {
         status: 400,
-        body: { error: 'invalid_body', message: 'the event does not match the event schema', ...eventIdOf(raw), issues: describeIssues(parsed.error) },
+        body: {
+          error: 'invalid_body',
+          message: 'the event does not match the event schema',
+          ...eventIdOf(raw),
+          issues: describeIssues(parsed.error),
+        },
       },
     };
   }
@@ -56,7 +67,10 @@ export function eventRoutes(deps: RouteDeps) {
     const lead = await findLead(e, cache);
     if (!lead) {
       const who = e.leadId ? `id ${e.leadId}${e.email ? ` and email ${e.email}` : ''}` : `email ${e.email}`;
-      return { status: 404, body: { error: 'unknown_lead', message: `no lead with ${who}; send a signup first`, eventId: e.eventId } };
+      return {
+        status: 404,
+        body: { error: 'unknown_lead', message: `no lead with ${who}; send a signup first`, eventId: e.eventId },
+      };
     }
     const data = e.data ?? {};
     const reason = suppressionFor(e.type, data);
@@ -77,7 +91,13 @@ export function eventRoutes(deps: RouteDeps) {
       if (outcome.status === 'duplicate') return { status: 200, body: { eventId: e.eventId, leadId: lead.id, duplicate: true } };
       return {
         status: 202,
-        body: { eventId: e.eventId, leadId: lead.id, duplicate: false, signalled: outcome.signalled, ...(reason ? { suppressed: reason } : {}) },
+        body: {
+          eventId: e.eventId,
+          leadId: lead.id,
+          duplicate: false,
+          signalled: outcome.signalled,
+          ...(reason ? { suppressed: reason } : {}),
+        },
       };
     } catch (err) {
       if (isRetryable(err)) {
@@ -92,7 +112,12 @@ export function eventRoutes(deps: RouteDeps) {
       const cache = new Map<string, LeadRef | null>();
       if (!isBatch(req.body)) {
         if ((req.rawBody?.length ?? 0) > EVENT_BODY_LIMIT) {
-          return sendError(reply, 413, 'body_too_large', `a single event must be at most ${EVENT_BODY_LIMIT} bytes; batches up to ${BATCH_BODY_LIMIT}`);
+          return sendError(
+            reply,
+            413,
+            'body_too_large',
+            `a single event must be at most ${EVENT_BODY_LIMIT} bytes; batches up to ${BATCH_BODY_LIMIT}`,
+          );
         }
         const parsed = parseEvent(req.body);
         const r = parsed.ok ? await processEvent(parsed.event, cache) : parsed.result;
@@ -102,7 +127,9 @@ export function eventRoutes(deps: RouteDeps) {
 
       const batch = eventBatchSchema.safeParse(req.body);
       if (!batch.success) {
-        return sendError(reply, 400, 'invalid_body', 'the body does not match the batch schema', { issues: describeIssues(batch.error) });
+        return sendError(reply, 400, 'invalid_body', 'the body does not match the batch schema', {
+          issues: describeIssues(batch.error),
+        });
       }
       // Events of one lead (as identified in the body) are processed in order, one at a time, so
       // its journey hears them in the order sent; different leads proceed in parallel. Once
@@ -142,7 +169,9 @@ export function eventRoutes(deps: RouteDeps) {
       // come back as duplicates. 207: some events were refused for good (400/404), see each result.
       const status = unavailable ? 503 : summary.rejected === 0 ? 202 : 207;
       if (status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return reply.code(status).send({ ...summary, results: results.map((r, index) => ({ index, status: r.status, ...r.body })) });
+      return reply
+        .code(status)
+        .send({ ...summary, results: results.map((r, index) => ({ index, status: r.status, ...r.body })) });
     });
   };
 }

@@ -76,14 +76,21 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
     app.post('/webhooks/signup', { bodyLimit: SIGNUP_BODY_LIMIT }, async (req, reply) => {
       const parsed = signupSchema.safeParse(req.body);
       if (!parsed.success) {
-        return sendError(reply, 400, 'invalid_body', 'the body does not match the signup schema', { issues: describeIssues(parsed.error) });
+        return sendError(reply, 400, 'invalid_body', 'the body does not match the signup schema', {
+          issues: describeIssues(parsed.error),
+        });
       }
       const s = parsed.data;
       const campaignId = s.campaign ?? config.DEFAULT_CAMPAIGN;
       const campaign = campaigns.get(campaignId);
       if (!campaign) {
         return sendError(reply, 400, 'invalid_body', 'the body does not match the signup schema', {
-          issues: [{ field: 'campaign', problem: s.campaign ? `no campaign "${campaignId}"` : `the default campaign "${campaignId}" is not available` }],
+          issues: [
+            {
+              field: 'campaign',
+              problem: s.campaign ? `no campaign "${campaignId}"` : `the default campaign "${campaignId}" is not available`,
+            },
+          ],
         });
       }
 
@@ -118,7 +125,15 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
 
       if (s.eventId) {
         const { count } = await db.engagementEvent.createMany({
-          data: [{ eventId: signupEventId(s.eventId), leadId: lead.id, type: 'signup', campaignId, data: { source: s.source ?? null } }],
+          data: [
+            {
+              eventId: signupEventId(s.eventId),
+              leadId: lead.id,
+              type: 'signup',
+              campaignId,
+              data: { source: s.source ?? null },
+            },
+          ],
           skipDuplicates: true,
         });
         // A concurrent delivery of the same signup recorded it first: same outcome, one 202.

@@ -63,7 +63,15 @@ describe('parseCampaign', () => {
     );
     if (!r.ok) throw new Error(formatErrors(r.errors).join('\n'));
     expect(r.campaign.stages.a?.steps).toEqual([
-      { kind: 'waitFor', id: 'hello', waitFor: ['click'], where: { link: 'https://x.example/p' }, within: null, then: [], otherwise: [] },
+      {
+        kind: 'waitFor',
+        id: 'hello',
+        waitFor: ['click'],
+        where: { link: 'https://x.example/p' },
+        within: null,
+        then: [],
+        otherwise: [],
+      },
       { kind: 'wait', wait: 129_600_000 },
     ]);
   });
@@ -71,7 +79,13 @@ describe('parseCampaign', () => {
   it('reports a bad within with file, line, column and path', () => {
     const errors = errorsOf(BAD_WITHIN);
     expect(errors).toEqual([
-      { file: 'campaigns/x.yaml', line: 12, column: 17, path: 'stages.desire.steps[2].within', message: 'must be a duration like 3d' },
+      {
+        file: 'campaigns/x.yaml',
+        line: 12,
+        column: 17,
+        path: 'stages.desire.steps[2].within',
+        message: 'must be a duration like 3d',
+      },
     ]);
     expect(formatErrors(errors)).toEqual(['campaigns/x.yaml:12:17 stages.desire.steps[2].within: must be a duration like 3d']);
   });
@@ -169,8 +183,22 @@ describe('templateReferences', () => {
     const refs = templateReferences(text, 'campaigns/example.yaml');
     const ids = new Set(refs.map((r) => r.templateId));
     expect([...ids].sort()).toEqual(
-      ['welcome', 'first-value', 'faq', 'tutorial', 'testimonial', 'case-study', 'discount', 'offer', 'onboarding-start',
-        'onboarding-tips', 'onboarding-checkin', 'referral', 'review', 're-engagement'].sort(),
+      [
+        'welcome',
+        'first-value',
+        'faq',
+        'tutorial',
+        'testimonial',
+        'case-study',
+        'discount',
+        'offer',
+        'onboarding-start',
+        'onboarding-tips',
+        'onboarding-checkin',
+        'referral',
+        'review',
+        're-engagement',
+      ].sort(),
     );
     const lines = text.split('\n');
     for (const r of refs) expect(lines[r.line - 1]).toContain(`send: ${r.templateId}`);

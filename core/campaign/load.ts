@@ -54,7 +54,13 @@ export async function loadCampaignDir(dir: string): Promise<{ campaigns: ParsedC
     }
     const other = byId.get(result.campaign.id);
     if (other !== undefined) {
-      errors.push({ file: result.file, line: 1, column: 1, path: 'id', message: `campaign id "${result.campaign.id}" is also used by ${other}` });
+      errors.push({
+        file: result.file,
+        line: 1,
+        column: 1,
+        path: 'id',
+        message: `campaign id "${result.campaign.id}" is also used by ${other}`,
+      });
       continue;
     }
     byId.set(result.campaign.id, result.file);
@@ -94,12 +100,15 @@ export function templateReferences(text: string, file: string): TemplateReferenc
 
 /** `['stages', 'desire', 'steps', 2, 'within']` -> `stages.desire.steps[2].within`. */
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
-  return segments
-    .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
-    .join('');
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`)).join('');
 }
 
-function toErrors(issue: z.core.$ZodIssue, doc: Document, at: (o: number) => { line: number; col: number }, file: string): CampaignError[] {
+function toErrors(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  at: (o: number) => { line: number; col: number },
+  file: string,
+): CampaignError[] {
   const base = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const make = (segments: Array<string | number>, message: string, pointAtKey = false): CampaignError => ({
     file,

@@ -40,23 +40,13 @@ export type DiscountStep = StepBase & { kind: 'discount'; discount: { percent: n
 export type NotifySalesStep = StepBase & { kind: 'notifySales'; notifySales: SalesTarget & { reason?: string } };
 export type FlagStep = StepBase & { kind: 'flag'; flag: string };
 export type ExitStep = StepBase & { kind: 'exit'; exit: string };
-export type Step =
-  | SendStep
-  | WaitStep
-  | WaitForStep
-  | GotoStep
-  | IfStep
-  | DiscountStep
-  | NotifySalesStep
-  | FlagStep
-  | ExitStep;
+export type Step = SendStep | WaitStep | WaitForStep | GotoStep | IfStep | DiscountStep | NotifySalesStep | FlagStep | ExitStep;
 export type StepKind = Step['kind'];
 
 export const STEP_KINDS = ['send', 'wait', 'waitFor', 'goto', 'if', 'discount', 'notifySales', 'flag', 'exit'] as const;
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 const NAME = /^[a-z][a-z0-9_-]*$/i;
-
 
 // Every duration in the file goes through here so the message is the same everywhere.
 const duration = z.string({ error: 'must be a duration like 3d' }).transform((text, ctx) => {
@@ -133,7 +123,9 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
         .object({
           kind: z.literal('discount'),
           id,
-          discount: z.object({ percent: z.number().int('must be a whole number of percent').min(1).max(100), validFor: duration }).strict(),
+          discount: z
+            .object({ percent: z.number().int('must be a whole number of percent').min(1).max(100), validFor: duration })
+            .strict(),
         })
         .strict(),
       z
@@ -141,7 +133,11 @@ const stepSchema: z.ZodType<Step, unknown> = z.lazy(() =>
           kind: z.literal('notifySales'),
           id,
           notifySales: z
-            .object({ webhook: webhookUrl.optional(), email: z.email('must be an email address').optional(), reason: reason.optional() })
+            .object({
+              webhook: webhookUrl.optional(),
+              email: z.email('must be an email address').optional(),
+              reason: reason.optional(),
+            })
             .strict()
             .refine((t) => t.webhook !== undefined || t.email !== undefined, 'needs a webhook URL or an email address'),
         })
@@ -178,9 +174,7 @@ const stallRule = z
 
 const stage = z.object({ description: z.string().optional(), steps, stall: stallRule.optional() }).strict();
 
-const goal = z
-  .object({ on: eventTypes, where: filter.optional(), goto: stageName, at: stepId.optional() })
-  .strict();
+const goal = z.object({ on: eventTypes, where: filter.optional(), goto: stageName, at: stepId.optional() }).strict();
 
 const exitRule = z.preprocess(
   (v) => (typeof v === 'string' ? { on: v } : v),
@@ -200,16 +194,17 @@ const minuteOfDay = z
 
 const sendWindow = z
   .object({
-    days: z.array(z.enum(WEEKDAYS as [Weekday, ...Weekday[]], { error: 'must be one of mon, tue, wed, thu, fri, sat, sun' })).min(1),
-    hours: z.object({ from: minuteOfDay, to: minuteOfDay }).strict().refine((h) => h.from < h.to, 'from must be before to'),
+    days: z
+      .array(z.enum(WEEKDAYS as [Weekday, ...Weekday[]], { error: 'must be one of mon, tue, wed, thu, fri, sat, sun' }))
+      .min(1),
+    hours: z
+      .object({ from: minuteOfDay, to: minuteOfDay })
+      .strict()
+      .refine((h) => h.from < h.to, 'from must be before to'),
   })
   .strict();
 
-const DEFAULT_EXITS = [
-  { on: ['unsubscribe'] },
-  { on: ['complaint'] },
-  { on: ['bounce'], where: { kind: 'hard' } },
-];
+const DEFAULT_EXITS = [{ on: ['unsubscribe'] }, { on: ['complaint'] }, { on: ['bounce'], where: { kind: 'hard' } }];
 
 export const campaignSchema = z
   .object({
@@ -232,7 +227,10 @@ export const campaignSchema = z
       .strict()
       .default({ points: {} }),
     sendWindow: sendWindow.optional(),
-    frequencyCap: z.object({ max: z.number().int().min(1), per: duration }).strict().optional(),
+    frequencyCap: z
+      .object({ max: z.number().int().min(1), per: duration })
+      .strict()
+      .optional(),
     allowReenrollment: z.boolean().default(false),
   })
   .strict()
@@ -249,7 +247,10 @@ type Path = StepPath;
 
 // Names that point elsewhere in the file (goto, goals, qualification) must exist; a typo
 // there would otherwise surface days later in a running journey.
-function checkReferences(c: { stages: Record<string, Stage>; goals: Goal[]; scoring: Campaign['scoring'] }, ctx: z.core.$RefinementCtx): void {
+function checkReferences(
+  c: { stages: Record<string, Stage>; goals: Goal[]; scoring: Campaign['scoring'] },
+  ctx: z.core.$RefinementCtx,
+): void {
   const names = Object.keys(c.stages);
   const known = `declared stages: ${names.join(', ')}`;
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -23,4 +23,3 @@ export function locationOf(cursor: Cursor): string {
   const where = cursor.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
   return `${cursor.root === 'steps' ? 'steps' : 'stall.reengage'}${where}`;
 }
-

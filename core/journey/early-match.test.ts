@@ -42,7 +42,8 @@ function host(clickDuringSend: string[]) {
     async send(req) {
       sent.push(req.templateId);
       // The lead clicks while the send is still being recorded.
-      if (clickDuringSend.includes(req.templateId)) receiveEvent(state, campaign, { id: `c${++n}`, type: 'click', occurredAt: now }, now);
+      if (clickDuringSend.includes(req.templateId))
+        receiveEvent(state, campaign, { id: `c${++n}`, type: 'click', occurredAt: now }, now);
       return { status: 'sent' };
     },
     setStage: async () => {},

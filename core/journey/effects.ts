@@ -14,9 +14,7 @@ export type SendRequest = { stepKey: string; templateId: string; stage: string; 
  * same stepKey. `suppressed` / `bounced` end the journey: the address must get no more mail.
  */
 export type SendOutcome =
-  | { status: 'sent' }
-  | { status: 'suppressed' | 'bounced'; reason: string }
-  | { status: 'capped'; retryAt: number };
+  { status: 'sent' } | { status: 'suppressed' | 'bounced'; reason: string } | { status: 'capped'; retryAt: number };
 
 export type FlagKind = 'stalled' | 'dormant' | 'qualified' | 'manual' | (string & {});
 

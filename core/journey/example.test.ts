@@ -37,17 +37,40 @@ describe('campaigns/example.yaml', () => {
     const ms = performance.now() - t0;
     console.log(`60-day simulation of example.yaml: ${ms.toFixed(1)} ms\n${formatTimeline(t)}`);
     expect(ms).toBeLessThan(5000);
-    expect(t.entries.filter((e) => e.kind === 'stage').map((e) => e.stage)).toEqual(['awareness', 'interest', 'desire', 'action', 'delight']);
-    expect(t.entries.filter((e) => e.kind === 'send').map((e) => e.detail.split(' ')[0])).toEqual([
-      'welcome', 'faq', 'tutorial', 'testimonial', 'case-study', 'offer', 'discount',
-      'onboarding-start', 'onboarding-tips', 'onboarding-checkin', 'referral', 'review',
+    expect(t.entries.filter((e) => e.kind === 'stage').map((e) => e.stage)).toEqual([
+      'awareness',
+      'interest',
+      'desire',
+      'action',
+      'delight',
     ]);
-    expect(t.entries.filter((e) => e.kind === 'flag').map((e) => [e.stage, e.detail.split(':')[0]])).toEqual([['action', 'qualified']]);
+    expect(t.entries.filter((e) => e.kind === 'send').map((e) => e.detail.split(' ')[0])).toEqual([
+      'welcome',
+      'faq',
+      'tutorial',
+      'testimonial',
+      'case-study',
+      'offer',
+      'discount',
+      'onboarding-start',
+      'onboarding-tips',
+      'onboarding-checkin',
+      'referral',
+      'review',
+    ]);
+    expect(t.entries.filter((e) => e.kind === 'flag').map((e) => [e.stage, e.detail.split(':')[0]])).toEqual([
+      ['action', 'qualified'],
+    ]);
     expect(t.entries.filter((e) => e.kind === 'notify')).toEqual([]);
     expect(t.entries.find((e) => e.detail.startsWith('discount'))?.detail).toBe('discount (code SIM15-1)');
     expect(t.result.kind).toBe('completed');
     // Every email inside weekdays 9-17 New York time.
-    const fmt = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: 'numeric', hourCycle: 'h23' });
+    const fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'short',
+      hour: 'numeric',
+      hourCycle: 'h23',
+    });
     for (const e of t.entries.filter((x) => x.kind === 'send')) {
       const parts = Object.fromEntries(fmt.formatToParts(Date.parse(e.at)).map((p) => [p.type, p.value]));
       expect(['Mon', 'Tue', 'Wed', 'Thu', 'Fri']).toContain(parts.weekday);

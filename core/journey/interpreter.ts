@@ -199,7 +199,8 @@ async function handlePending(ctx: Ctx): Promise<void> {
     state.pendingGoal = null;
     if (!goal.force && !goalMovesForward(campaign, state, goal.stage, goal.at)) return;
     const at = goal.at === undefined ? undefined : (findStepPath(campaign.stages[goal.stage]?.steps ?? [], goal.at) ?? undefined);
-    if (goal.stage !== state.stage || (goal.force && at === undefined)) return enterStage(ctx, goal.stage, goal.reason, undefined, at);
+    if (goal.stage !== state.stage || (goal.force && at === undefined))
+      return enterStage(ctx, goal.stage, goal.reason, undefined, at);
     // A jump within the stage is not a stage change: no stage history row, same stall clock.
     Object.assign(state, { cursor: { root: 'steps', path: at ?? [0], stepKey: null }, wait: null, interrupted: null });
     note(ctx, { kind: 'goal', detail: `${goal.reason}: on to ${goal.at} in ${goal.stage}` });
@@ -302,7 +303,11 @@ async function runStep(ctx: Ctx, step: Step, key: string): Promise<void> {
       const outcome = await pause(ctx, () => state.wait?.matched !== undefined);
       const matched = state.wait?.matched;
       state.lookbackFrom = fx.now();
-      note(ctx, { kind: 'branch', stepKey: key, detail: matched ? `${matched.type} came first` : `no ${step.waitFor.join('/')} in time` });
+      note(ctx, {
+        kind: 'branch',
+        stepKey: key,
+        detail: matched ? `${matched.type} came first` : `no ${step.waitFor.join('/')} in time`,
+      });
       return branch(ctx, outcome === 'woke' ? 'then' : 'otherwise');
     }
     case 'goto':
@@ -315,7 +320,11 @@ async function runStep(ctx: Ctx, step: Step, key: string): Promise<void> {
     case 'discount': {
       const d = await fx.issueDiscount({ stepKey: key, percent: step.discount.percent, validForMs: step.discount.validFor });
       state.discount = d;
-      note(ctx, { kind: 'discount', stepKey: key, detail: `${d.code}: ${d.percent}% until ${new Date(d.expiresAt).toISOString()}` });
+      note(ctx, {
+        kind: 'discount',
+        stepKey: key,
+        detail: `${d.code}: ${d.percent}% until ${new Date(d.expiresAt).toISOString()}`,
+      });
       return advance(ctx);
     }
     case 'notifySales': {
@@ -358,7 +367,11 @@ async function runSend(ctx: Ctx, templateId: string, key: string, anytime: boole
     }
     if (outcome.status === 'capped') {
       const retryAt = Math.max(outcome.retryAt, fx.now() + MIN_RETRY_MS);
-      note(ctx, { kind: 'deferred', stepKey: key, detail: `${templateId}: frequency cap, retry at ${new Date(retryAt).toISOString()}` });
+      note(ctx, {
+        kind: 'deferred',
+        stepKey: key,
+        detail: `${templateId}: frequency cap, retry at ${new Date(retryAt).toISOString()}`,
+      });
       state.wait = { stepKey: key, kind: 'capped', since: now, deadline: retryAt };
       continue;
     }

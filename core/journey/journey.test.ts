@@ -43,7 +43,16 @@ stages:
 describe('journey', () => {
   it('an engaging lead advances through the stages and gets each stage content in order', async () => {
     const t = await simulate(fastFunnel(), {}, ENGAGED, { start: START });
-    expect(sends(t)).toEqual(['welcome', 'faq', 'tutorial', 'testimonial', 'discount', 'onboarding-start', 'onboarding-tips', 'referral']);
+    expect(sends(t)).toEqual([
+      'welcome',
+      'faq',
+      'tutorial',
+      'testimonial',
+      'discount',
+      'onboarding-start',
+      'onboarding-tips',
+      'referral',
+    ]);
     const stages = t.entries.filter((e) => e.kind === 'stage').map((e) => [seconds(t, e.at), e.stage]);
     expect(stages).toEqual([
       [0, 'awareness'],
@@ -78,7 +87,11 @@ describe('journey', () => {
     const t = await simulate(fastFunnel(), {}, [{ at: '+40s', type: 'open' }], { start: START, includeEvents: true });
     // The open answers the waitFor that re-engagement interrupted: on to interest.
     expect(timeOf(t, 'stage', /-> interest/)).toBe(40);
-    expect(t.entries.filter((e) => e.kind === 'flag').map((e) => e.detail.split(':')[0])).toEqual(['stalled', 'stalled', 'dormant']);
+    expect(t.entries.filter((e) => e.kind === 'flag').map((e) => e.detail.split(':')[0])).toEqual([
+      'stalled',
+      'stalled',
+      'dormant',
+    ]);
     // Interest was entered at 40s: stalled at 70s, dormant 60s later.
     expect(timeOf(t, 'flag', /^stalled: .* interest/)).toBe(70);
     expect(timeOf(t, 'flag', /^dormant/)).toBe(130);
@@ -87,7 +100,13 @@ describe('journey', () => {
   it.each([
     ['awareness', [] as ScriptedEvent[]],
     ['interest', [{ at: '+2s', type: 'click' }]],
-    ['desire', [{ at: '+2s', type: 'click' }, { at: '+8s', type: 'click' }]],
+    [
+      'desire',
+      [
+        { at: '+2s', type: 'click' },
+        { at: '+8s', type: 'click' },
+      ],
+    ],
   ])('a purchase jumps to onboarding from %s', async (stage, before) => {
     const t = await simulate(fastFunnel(), {}, [...before, { at: '+9s', type: 'purchase' }], { start: START });
     const jump = t.entries.find((e) => e.kind === 'stage' && e.stage === 'action');
@@ -98,10 +117,15 @@ describe('journey', () => {
   });
 
   it('a second purchase does not restart onboarding', async () => {
-    const t = await simulate(fastFunnel(), {}, [
-      { at: '+1s', type: 'purchase' },
-      { at: '+3s', type: 'purchase' },
-    ], { start: START });
+    const t = await simulate(
+      fastFunnel(),
+      {},
+      [
+        { at: '+1s', type: 'purchase' },
+        { at: '+3s', type: 'purchase' },
+      ],
+      { start: START },
+    );
     expect(sends(t).filter((s) => s === 'onboarding-start')).toHaveLength(1);
   });
 
@@ -122,18 +146,31 @@ describe('journey', () => {
   it('a duplicated event id counts once', async () => {
     const reply = { type: 'reply', id: 'evt-1' };
     const once = await simulate(fastFunnel(), {}, [{ at: '+1s', ...reply }], { start: START });
-    const twice = await simulate(fastFunnel(), {}, [{ at: '+1s', ...reply }, { at: '+3s', ...reply }], { start: START });
+    const twice = await simulate(
+      fastFunnel(),
+      {},
+      [
+        { at: '+1s', ...reply },
+        { at: '+3s', ...reply },
+      ],
+      { start: START },
+    );
     expect(once.state.score).toBe(10);
     expect(twice.state.score).toBe(10);
     expect(twice.entries).toEqual(once.entries);
   });
 
   it('qualification notifies sales once when the score crosses the threshold', async () => {
-    const t = await simulate(fastFunnel(), {}, [
-      { at: '+1s', type: 'click' }, // 3
-      { at: '+3s', type: 'reply' }, // 13: crosses 10
-      { at: '+4s', type: 'reply' }, // 23: already qualified
-    ], { start: START });
+    const t = await simulate(
+      fastFunnel(),
+      {},
+      [
+        { at: '+1s', type: 'click' }, // 3
+        { at: '+3s', type: 'reply' }, // 13: crosses 10
+        { at: '+4s', type: 'reply' }, // 23: already qualified
+      ],
+      { start: START },
+    );
     const flags = t.entries.filter((e) => e.kind === 'flag' && e.detail.startsWith('qualified'));
     const notes = t.entries.filter((e) => e.kind === 'notify' && e.detail.includes('qualified'));
     expect(flags).toHaveLength(1);
@@ -182,7 +219,8 @@ describe('journey', () => {
     let first = true;
     const t = await simulate(windowed(), {}, [], {
       start: '2025-01-06T15:30:00.000Z', // Monday 16:30 Berlin
-      sendOutcome: (_req, now) => (first ? ((first = false), { status: 'capped', retryAt: now + 3_600_000 }) : { status: 'sent' }),
+      sendOutcome: (_req, now) =>
+        first ? ((first = false), { status: 'capped', retryAt: now + 3_600_000 }) : { status: 'sent' },
     });
     expect(t.entries.find((e) => e.kind === 'send')?.at).toBe('2025-01-07T08:00:00.000Z');
   });
@@ -211,9 +249,13 @@ stages:
         otherwise:
           - send: faq
 `);
-    const other = await simulate(c, {}, [{ at: '+5s', type: 'click', data: { link: 'https://example.com/blog' } }], { start: START });
+    const other = await simulate(c, {}, [{ at: '+5s', type: 'click', data: { link: 'https://example.com/blog' } }], {
+      start: START,
+    });
     expect(sends(other)).toEqual(['welcome', 'faq']);
-    const pricing = await simulate(c, {}, [{ at: '+5s', type: 'click', data: { link: 'https://example.com/pricing' } }], { start: START });
+    const pricing = await simulate(c, {}, [{ at: '+5s', type: 'click', data: { link: 'https://example.com/pricing' } }], {
+      start: START,
+    });
     expect(sends(pricing)).toEqual(['welcome', 'offer']);
     expect(timeOf(pricing, 'send', /^offer/)).toBe(5);
   });
@@ -292,7 +334,11 @@ stages:
       issueDiscount: async (d) => ({ code: 'X', percent: d.percent, expiresAt: clock + d.validForMs }),
       shouldContinueAsNew: () => false,
     });
-    expect(moves).toEqual(['null -> awareness: enrolled', 'awareness -> interest: goto from awareness', 'interest -> awareness: moved by ada']);
+    expect(moves).toEqual([
+      'null -> awareness: enrolled',
+      'awareness -> interest: goto from awareness',
+      'interest -> awareness: moved by ada',
+    ]);
     expect(result).toMatchObject({ kind: 'dormant' });
   });
 
@@ -307,7 +353,12 @@ stages:
   });
 
   it('engagement during re-engagement answers the interrupted waitFor', async () => {
-    const c = campaignFromYaml(PATIENT_YAML.replace('      - wait: 100s\n', '      - waitFor: click\n        within: 100s\n        then: [ { send: offer } ]\n'));
+    const c = campaignFromYaml(
+      PATIENT_YAML.replace(
+        '      - wait: 100s\n',
+        '      - waitFor: click\n        within: 100s\n        then: [ { send: offer } ]\n',
+      ),
+    );
     const t = await simulate(c, {}, [{ at: '+40s', type: 'click' }], { start: START });
     expect(t.entries.filter((e) => e.kind === 'send').map((e) => [seconds(t, e.at), e.detail])).toEqual([
       [0, 'welcome'],
@@ -325,7 +376,9 @@ stages:
   });
 
   it('reports a lead still waiting when the simulated period ends', async () => {
-    const c = campaignFromYaml('id: hold\nname: Hold\nstages:\n  a:\n    steps:\n      - send: welcome\n      - waitFor: click\n');
+    const c = campaignFromYaml(
+      'id: hold\nname: Hold\nstages:\n  a:\n    steps:\n      - send: welcome\n      - waitFor: click\n',
+    );
     const t = await simulate(c, {}, [], { start: START, days: 3 });
     expect(t.result).toEqual({ kind: 'waiting', reason: 'still in stage a after 3 days' });
     expect(t.entries.at(-1)?.at).toBe('2025-01-09T09:00:00.000Z');
@@ -336,20 +389,39 @@ describe('continue-as-new', () => {
   const scenarios: Array<[string, ScriptedEvent[], () => ReturnType<typeof fastFunnel>, string]> = [
     ['engaged lead', ENGAGED, fastFunnel, START],
     ['silent lead (stall interrupts a wait)', [], fastFunnel, START],
-    ['late engagement after a stall', [{ at: '+40s', type: 'open' }, { at: '+75s', type: 'click' }], fastFunnel, START],
+    [
+      'late engagement after a stall',
+      [
+        { at: '+40s', type: 'open' },
+        { at: '+75s', type: 'click' },
+      ],
+      fastFunnel,
+      START,
+    ],
     ['send window', [], windowed, '2025-01-11T10:00:00.000Z'],
     ['re-engagement inside a timed wait', [], () => campaignFromYaml(PATIENT_YAML), START],
-    ['qualification interrupting a wait', [{ at: '+1s', type: 'click' }, { at: '+3s', type: 'reply' }], fastFunnel, START],
+    [
+      'qualification interrupting a wait',
+      [
+        { at: '+1s', type: 'click' },
+        { at: '+3s', type: 'reply' },
+      ],
+      fastFunnel,
+      START,
+    ],
   ];
-  it.each(scenarios)('gives the same timeline with a new run at every step boundary: %s', async (_name, events, campaign, start) => {
-    const straight = await simulate(campaign(), {}, events, { start });
-    for (const every of [1, 2, 3]) {
-      const resumed = await simulate(campaign(), {}, events, { start, continueAsNewEvery: every });
-      expect(resumed.runs).toBeGreaterThan(1);
-      expect(resumed.entries).toEqual(straight.entries);
-      expect(resumed.result).toEqual(straight.result);
-    }
-  });
+  it.each(scenarios)(
+    'gives the same timeline with a new run at every step boundary: %s',
+    async (_name, events, campaign, start) => {
+      const straight = await simulate(campaign(), {}, events, { start });
+      for (const every of [1, 2, 3]) {
+        const resumed = await simulate(campaign(), {}, events, { start, continueAsNewEvery: every });
+        expect(resumed.runs).toBeGreaterThan(1);
+        expect(resumed.entries).toEqual(straight.entries);
+        expect(resumed.result).toEqual(straight.result);
+      }
+    },
+  );
 
   it('keeps a wait deadline across the boundary', async () => {
     // Continue-as-new happens while re-engagement runs, so the interrupted wait travels in the

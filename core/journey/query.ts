@@ -53,7 +53,10 @@ export function describeJourney(state: JourneyState, campaign: Campaign): Journe
     const wait = state.wait !== null && state.wait.stepKey === state.cursor.stepKey ? state.wait : null;
     next = {
       stepKey: state.cursor.stepKey,
-      step: step === undefined ? `end of ${state.cursor.root === 'steps' ? `stage ${state.stage}` : 're-engagement'}` : describeStep(step),
+      step:
+        step === undefined
+          ? `end of ${state.cursor.root === 'steps' ? `stage ${state.stage}` : 're-engagement'}`
+          : describeStep(step),
       waiting: wait?.kind ?? null,
       at: wait?.deadline != null ? iso(wait.deadline) : null,
     };

@@ -7,7 +7,15 @@ import { isValidTimeZone } from '../campaign/timezone.ts';
 const DAY_MS = 86_400_000;
 const WEEKDAY_BY_UTC_DAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-export type LocalTime = { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: Weekday };
+export type LocalTime = {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  weekday: Weekday;
+};
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

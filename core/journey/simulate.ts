@@ -12,7 +12,13 @@ const DAY_MS = 86_400_000;
 /** A Monday, so that default simulations are reproducible and start on a working day. */
 export const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
 
-export type SimulatedLead = { id?: string; email?: string; firstName?: string; timezone?: string; properties?: Record<string, unknown> };
+export type SimulatedLead = {
+  id?: string;
+  email?: string;
+  firstName?: string;
+  timezone?: string;
+  properties?: Record<string, unknown>;
+};
 /** `at`: an ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
 export type ScriptedEvent = { at: string | number; type: string; data?: Record<string, unknown>; id?: string };
 
@@ -106,7 +112,8 @@ export async function simulate(
     },
     async send(req) {
       const outcome = opts.sendOutcome?.(req, clock) ?? { status: 'sent' };
-      if (outcome.status === 'sent') record('send', req.templateId + (req.discount ? ` (code ${req.discount.code})` : ''), req.stepKey);
+      if (outcome.status === 'sent')
+        record('send', req.templateId + (req.discount ? ` (code ${req.discount.code})` : ''), req.stepKey);
       return outcome;
     },
     async setStage(c) {

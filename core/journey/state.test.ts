@@ -10,7 +10,12 @@ const fresh = (over: Partial<JourneyState> = {}): JourneyState => ({
   cursor: { root: 'steps', path: [1], stepKey: '2:awareness.steps[1]' },
   ...over,
 });
-const ev = (type: string, id = `${type}-1`, data?: Record<string, unknown>): JourneyEvent => ({ id, type, occurredAt: T0, ...(data ? { data } : {}) });
+const ev = (type: string, id = `${type}-1`, data?: Record<string, unknown>): JourneyEvent => ({
+  id,
+  type,
+  occurredAt: T0,
+  ...(data ? { data } : {}),
+});
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {

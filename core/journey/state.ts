@@ -43,7 +43,7 @@ export type RecentEvent = { id: string; type: string; at: number; data?: Record<
 export type PendingGoal = { stage: string; at?: string; reason: string; force?: boolean };
 
 export type HistoryKind =
-  | 'send' | 'deferred' | 'stage' | 'flag' | 'notify' | 'discount' | 'branch' | 'engaged' | 'goal' | 'exit' | 'end';
+  'send' | 'deferred' | 'stage' | 'flag' | 'notify' | 'discount' | 'branch' | 'engaged' | 'goal' | 'exit' | 'end';
 export type HistoryEntry = { at: number; kind: HistoryKind; stage: string | null; stepKey?: string; detail: string };
 
 export type JourneyEnd = { kind: JourneyEndKind; reason: string; at: number };
@@ -178,7 +178,9 @@ export function takeEarlyMatch(state: JourneyState, wait: WaitState): WaitState[
 
 function describeRule(type: string, where: Filter | undefined): string {
   if (where === undefined) return type;
-  return `${type} (${Object.entries(where).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`).join(', ')})`;
+  return `${type} (${Object.entries(where)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : String(v)}`)
+    .join(', ')})`;
 }
 
 /**
@@ -189,7 +191,8 @@ function describeRule(type: string, where: Filter | undefined): string {
  */
 export function applyEvent(state: JourneyState, campaign: Campaign, event: JourneyEvent, now: number): JourneyState {
   if (state.ended !== null || state.seenEventIds.includes(event.id)) return state;
-  const seen = state.seenEventIds.length >= SEEN_EVENT_LIMIT ? state.seenEventIds.slice(1 - SEEN_EVENT_LIMIT) : state.seenEventIds.slice();
+  const seen =
+    state.seenEventIds.length >= SEEN_EVENT_LIMIT ? state.seenEventIds.slice(1 - SEEN_EVENT_LIMIT) : state.seenEventIds.slice();
   seen.push(event.id);
   const next: JourneyState = { ...state, seenEventIds: seen };
 
@@ -205,19 +208,34 @@ export function applyEvent(state: JourneyState, campaign: Campaign, event: Journ
     if (state.stalled) {
       next.stalled = false;
       next.stalledAt = null;
-      next.history = pushHistory(next.history, { at: now, kind: 'engaged', stage: state.stage, detail: `${event.type} cleared the stall` });
+      next.history = pushHistory(next.history, {
+        at: now,
+        kind: 'engaged',
+        stage: state.stage,
+        detail: `${event.type} cleared the stall`,
+      });
     }
   }
 
   const match = (w: WaitState | null): WaitState | null =>
-    w !== null && w.kind === 'waitFor' && w.matched === undefined && (w.events ?? []).includes(event.type) && matchesFilter(event.data, w.where)
+    w !== null &&
+    w.kind === 'waitFor' &&
+    w.matched === undefined &&
+    (w.events ?? []).includes(event.type) &&
+    matchesFilter(event.data, w.where)
       ? { ...w, matched: { type: event.type, eventId: event.id, at: now } }
       : w;
   next.wait = match(state.wait);
   if (state.interrupted !== null) next.interrupted = { ...state.interrupted, wait: match(state.interrupted.wait) };
   const answered = next.wait !== state.wait || next.interrupted?.wait !== state.interrupted?.wait;
   const recent = (state.recentEvents ?? []).slice(1 - RECENT_EVENT_LIMIT);
-  recent.push({ id: event.id, type: event.type, at: now, ...(event.data ? { data: event.data } : {}), ...(answered ? { used: true as const } : {}) });
+  recent.push({
+    id: event.id,
+    type: event.type,
+    at: now,
+    ...(event.data ? { data: event.data } : {}),
+    ...(answered ? { used: true as const } : {}),
+  });
   next.recentEvents = recent;
 
   const consider = (goal: PendingGoal) => {
@@ -265,7 +283,8 @@ export type StallDue = { at: number; kind: 'stall' | 'dormant' };
 export function nextStallCheck(campaign: Campaign, state: JourneyState): StallDue | null {
   const rule = campaign.stages[state.stage ?? '']?.stall;
   if (rule === undefined || state.ended !== null) return null;
-  if (state.stalled) return rule.dormantAfter === undefined ? null : { at: (state.stalledAt ?? 0) + rule.dormantAfter, kind: 'dormant' };
+  if (state.stalled)
+    return rule.dormantAfter === undefined ? null : { at: (state.stalledAt ?? 0) + rule.dormantAfter, kind: 'dormant' };
   return { at: Math.max(state.stageEnteredAt, state.lastEngagementAt ?? 0) + rule.after, kind: 'stall' };
 }
 

@@ -78,7 +78,12 @@ export class ScenarioKit {
   ) {}
 
   /** Polls `probe` until it returns something other than undefined/false; fails clearly at the bound. */
-  async until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, explain?: () => Promise<string>): Promise<T> {
+  async until<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 30_000,
+    explain?: () => Promise<string>,
+  ): Promise<T> {
     this.log(`waiting for ${what}`);
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
@@ -91,7 +96,11 @@ export class ScenarioKit {
         last = err;
       }
       if (Date.now() > deadline) {
-        const detail = explain ? await explain().catch((err: Error) => err.message) : last instanceof Error ? last.message : JSON.stringify(last);
+        const detail = explain
+          ? await explain().catch((err: Error) => err.message)
+          : last instanceof Error
+            ? last.message
+            : JSON.stringify(last);
         throw new Error(`${this.name}: ${what}: not reached within ${timeoutMs / 1000} s (${detail})`);
       }
       await sleep(100);
@@ -107,7 +116,11 @@ export class ScenarioKit {
     const res = await fetch(`${api.url}${pathname}`, {
       method: 'POST',
       body: raw,
-      headers: { 'content-type': 'application/json', 'nurture-signature': signatureHeader(this.stack.config.WEBHOOK_SECRET[0]!, raw), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'nurture-signature': signatureHeader(this.stack.config.WEBHOOK_SECRET[0]!, raw),
+        ...headers,
+      },
     });
     const text = await res.text();
     let json: any = text;
@@ -120,7 +133,11 @@ export class ScenarioKit {
   }
 
   /** The signup webhook; answers with the lead and its journey. `api`: which API instance. */
-  async signup(campaign: string, lead: { email?: string; timezone?: string; properties?: Record<string, string> } = {}, api = this.stack.api): Promise<Lead> {
+  async signup(
+    campaign: string,
+    lead: { email?: string; timezone?: string; properties?: Record<string, string> } = {},
+    api = this.stack.api,
+  ): Promise<Lead> {
     const email = lead.email ?? this.email(campaign);
     const res = await this.post(api, '/webhooks/signup', { firstName: 'Lee', ...lead, email, campaign });
     if (res.status !== 202) throw new Error(`${this.name}: signup answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -133,34 +150,57 @@ export class ScenarioKit {
   }
 
   /** The events webhook; 202 for a new event, 200 for a duplicate id. */
-  async event(lead: Lead, type: string, opts: { eventId?: string; data?: Record<string, unknown>; expect?: 200 | 202 } = {}): Promise<void> {
+  async event(
+    lead: Lead,
+    type: string,
+    opts: { eventId?: string; data?: Record<string, unknown>; expect?: 200 | 202 } = {},
+  ): Promise<void> {
     const eventId = opts.eventId ?? `${this.name}-${++this.eventCounter}-${process.pid}`;
-    const res = await this.post(this.stack.api, '/webhooks/events', { type, email: lead.email, eventId, ...(opts.data ? { data: opts.data } : {}) });
+    const res = await this.post(this.stack.api, '/webhooks/events', {
+      type,
+      email: lead.email,
+      eventId,
+      ...(opts.data ? { data: opts.data } : {}),
+    });
     const expected = opts.expect ?? 202;
-    if (res.status !== expected) throw new Error(`${this.name}: event ${type} answered ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`);
+    if (res.status !== expected)
+      throw new Error(`${this.name}: event ${type} answered ${res.status} (expected ${expected}): ${JSON.stringify(res.body)}`);
   }
 
   /** An engagement signal straight to the journey, as a retried delivery of an accepted event arrives. */
   async signalEngagement(lead: Lead, type: string, eventId: string): Promise<void> {
-    await this.stack.temporal.workflow.getHandle(lead.workflowId).signal(engagementSignal, { eventId, type, occurredAt: new Date().toISOString() });
+    await this.stack.temporal.workflow
+      .getHandle(lead.workflowId)
+      .signal(engagementSignal, { eventId, type, occurredAt: new Date().toISOString() });
   }
 
   /** Moves the lead by hand, exactly as the dashboard's "move on" form does (admin bearer token, JSON). */
   async moveStage(lead: Lead, campaign: string, to: string): Promise<void> {
-    const res = await this.post(this.stack.api, `/dashboard/leads/${lead.leadId}/campaigns/${campaign}/move`, { to, reason: 'recorded scenario' }, {
-      authorization: `Bearer ${this.stack.config.ADMIN_TOKENS[0]}`,
-      accept: 'application/json',
-    });
+    const res = await this.post(
+      this.stack.api,
+      `/dashboard/leads/${lead.leadId}/campaigns/${campaign}/move`,
+      { to, reason: 'recorded scenario' },
+      {
+        authorization: `Bearer ${this.stack.config.ADMIN_TOKENS[0]}`,
+        accept: 'application/json',
+      },
+    );
     if (res.status !== 202) throw new Error(`${this.name}: move to ${to} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
 
   async sent(lead: Lead): Promise<string[]> {
-    const rows = await this.stack.db.sentMessage.findMany({ where: { workflowId: lead.workflowId, status: 'sent' }, orderBy: { sentAt: 'asc' } });
+    const rows = await this.stack.db.sentMessage.findMany({
+      where: { workflowId: lead.workflowId, status: 'sent' },
+      orderBy: { sentAt: 'asc' },
+    });
     return rows.map((r) => r.templateId);
   }
 
   async stages(lead: Lead): Promise<Array<{ to: string; actor: string }>> {
-    const rows = await this.stack.db.stageChange.findMany({ where: { workflowId: lead.workflowId }, orderBy: { occurredAt: 'asc' } });
+    const rows = await this.stack.db.stageChange.findMany({
+      where: { workflowId: lead.workflowId },
+      orderBy: { occurredAt: 'asc' },
+    });
     return rows.map((r) => ({ to: r.toStage, actor: r.actor }));
   }
 
@@ -179,18 +219,28 @@ export class ScenarioKit {
 
   /** Sent templates equal `expected` (in order). */
   sentExactly(lead: Lead, expected: string[], timeoutMs?: number): Promise<true> {
-    return this.until(`sent [${expected.join(', ')}]`, async () => sameList(await this.sent(lead), expected) || undefined, timeoutMs, async () => `sent: [${(await this.sent(lead)).join(', ')}]`);
+    return this.until(
+      `sent [${expected.join(', ')}]`,
+      async () => sameList(await this.sent(lead), expected) || undefined,
+      timeoutMs,
+      async () => `sent: [${(await this.sent(lead)).join(', ')}]`,
+    );
   }
 
   /** The journey is parked: waiting on `kinds` (a wait, waitFor, window, capped) in `stage`. */
   waiting(lead: Lead, stage: string, kinds: string[], timeoutMs?: number): Promise<JourneyDescription> {
-    return this.until(`the journey waiting (${kinds.join(' or ')}) in ${stage}`, async () => {
-      const s = await this.status(lead);
-      return s.stage === stage && s.next?.waiting != null && kinds.includes(s.next.waiting) ? s : undefined;
-    }, timeoutMs, async () => {
-      const s = await this.status(lead);
-      return `stage ${s.stage}, next ${JSON.stringify(s.next)}, ended ${JSON.stringify(s.ended)}`;
-    });
+    return this.until(
+      `the journey waiting (${kinds.join(' or ')}) in ${stage}`,
+      async () => {
+        const s = await this.status(lead);
+        return s.stage === stage && s.next?.waiting != null && kinds.includes(s.next.waiting) ? s : undefined;
+      },
+      timeoutMs,
+      async () => {
+        const s = await this.status(lead);
+        return `stage ${s.stage}, next ${JSON.stringify(s.next)}, ended ${JSON.stringify(s.ended)}`;
+      },
+    );
   }
 
   async runId(lead: Lead): Promise<string> {
@@ -203,7 +253,11 @@ export class ScenarioKit {
 
   /** The run has closed (completed, exited, dormant or continued as new). */
   closed(run: RunRef, timeoutMs?: number): Promise<true> {
-    return this.until(`run ${run.runId.slice(0, 8)} of ${run.workflowId} to close`, async () => isClosed(await this.history(run)) || undefined, timeoutMs);
+    return this.until(
+      `run ${run.runId.slice(0, 8)} of ${run.workflowId} to close`,
+      async () => isClosed(await this.history(run)) || undefined,
+      timeoutMs,
+    );
   }
 
   /**
@@ -223,10 +277,14 @@ export class ScenarioKit {
 
   /** The run's history once no workflow task is pending, so that it ends on a decision. */
   quietHistory(run: RunRef): Promise<History> {
-    return this.until(`run ${run.runId.slice(0, 8)} of ${run.workflowId} to be idle`, async () => {
-      const h = await this.history(run);
-      return isQuiet(h) ? h : undefined;
-    }, 15_000);
+    return this.until(
+      `run ${run.runId.slice(0, 8)} of ${run.workflowId} to be idle`,
+      async () => {
+        const h = await this.history(run);
+        return isQuiet(h) ? h : undefined;
+      },
+      15_000,
+    );
   }
 }
 

@@ -27,15 +27,22 @@ async function journeyOver(k: ScenarioKit, lead: Lead): Promise<void> {
 }
 
 async function endedAs(k: ScenarioKit, lead: Lead, status: string): Promise<void> {
-  await k.until(`enrollment ${status}`, async () => (await k.enrollmentStatus(lead)) === status, undefined, async () => {
-    const s = await k.status(lead).catch(() => undefined);
-    return `enrollment ${await k.enrollmentStatus(lead)}, journey ended ${JSON.stringify(s?.ended)}, last history ${JSON.stringify(s?.history.slice(-3))}`;
-  });
+  await k.until(
+    `enrollment ${status}`,
+    async () => (await k.enrollmentStatus(lead)) === status,
+    undefined,
+    async () => {
+      const s = await k.status(lead).catch(() => undefined);
+      return `enrollment ${await k.enrollmentStatus(lead)}, journey ended ${JSON.stringify(s?.ended)}, last history ${JSON.stringify(s?.history.slice(-3))}`;
+    },
+  );
   await journeyOver(k, lead);
 }
 
 async function salesHeardOf(k: ScenarioKit, lead: Lead): Promise<void> {
-  await k.until('the sales webhook to be called', async () => k.stack.sales.received.some((r) => r.body?.lead?.id === lead.leadId));
+  await k.until('the sales webhook to be called', async () =>
+    k.stack.sales.received.some((r) => r.body?.lead?.id === lead.leadId),
+  );
 }
 
 async function flagged(k: ScenarioKit, lead: Lead, kind: string): Promise<void> {
@@ -57,7 +64,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'example-engaged',
     campaign: 'example',
-    about: 'shipped campaign: a click in the first wait moves the lead to interest (the faq goes out or waits for the send window)',
+    about:
+      'shipped campaign: a click in the first wait moves the lead to interest (the faq goes out or waits for the send window)',
     async run(k) {
       const lead = await k.signup('example');
       await k.waiting(lead, 'awareness', ['waitFor']);
@@ -69,7 +77,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'example-intent',
     campaign: 'example',
-    about: 'shipped campaign: a reply and a demo request qualify the lead (sales told by email) and move it to desire at the offer',
+    about:
+      'shipped campaign: a reply and a demo request qualify the lead (sales told by email) and move it to desire at the offer',
     async run(k) {
       const lead = await k.signup('example');
       await k.waiting(lead, 'awareness', ['waitFor']);
@@ -83,7 +92,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'steps-pricing-click',
     campaign: 'h-steps',
-    about: 'send, wait, waitFor with where (a click elsewhere does not match, the pricing click does), then-branch flag, if score, goto, if property (pro), discount and the send carrying it, notifySales by webhook, waitFor without within',
+    about:
+      'send, wait, waitFor with where (a click elsewhere does not match, the pricing click does), then-branch flag, if score, goto, if property (pro), discount and the send carrying it, notifySales by webhook, waitFor without within',
     async run(k) {
       const lead = await k.signup('h-steps', { properties: { plan: 'pro' } });
       await k.sentExactly(lead, ['welcome']);
@@ -136,7 +146,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'stall-reengaged',
     campaign: 'h-reengage',
-    about: 'stalled and re-engaged (no dormancy); back in the interrupted wait, a click clears the stall and completes the journey',
+    about:
+      'stalled and re-engaged (no dormancy); back in the interrupted wait, a click clears the stall and completes the journey',
     async run(k) {
       const lead = await k.signup('h-reengage');
       await k.sentExactly(lead, ['welcome', 're-engagement']);
@@ -168,7 +179,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'goals-qualified-duplicates',
     campaign: 'h-goals',
-    about: 'a reply crosses the qualification threshold (flag, sales webhook, move to desire); a repeated event id is counted once (webhook duplicate and repeated signals)',
+    about:
+      'a reply crosses the qualification threshold (flag, sales webhook, move to desire); a repeated event id is counted once (webhook duplicate and repeated signals)',
     async run(k) {
       const lead = await k.signup('h-goals');
       await k.waiting(lead, 'awareness', ['waitFor']);
@@ -205,7 +217,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'window-held',
     campaign: 'h-window',
-    about: 'an anytime send, then a send held by the send window in the lead\'s own time zone',
+    about: "an anytime send, then a send held by the send window in the lead's own time zone",
     async run(k) {
       const window = parsed(k, 'h-window').sendWindow!;
       // A zone where the window stays closed for an hour at least, whatever the time now.
@@ -277,7 +289,8 @@ export const SCENARIOS: Scenario[] = [
       try {
         await db.query('BEGIN');
         const row = await db.query('SELECT status FROM enrollments WHERE workflow_id = $1 FOR UPDATE', [lead.workflowId]);
-        if (row.rows[0]?.status !== 'active') throw new Error(`${k.name}: the journey ended before the row could be held (${row.rows[0]?.status})`);
+        if (row.rows[0]?.status !== 'active')
+          throw new Error(`${k.name}: the journey ended before the row could be held (${row.rows[0]?.status})`);
         const handle = k.stack.temporal.workflow.getHandle(lead.workflowId);
         await k.until('recordJourneyEnd to be running (and held)', async () =>
           (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'recordJourneyEnd'),
@@ -289,7 +302,8 @@ export const SCENARIOS: Scenario[] = [
         });
         await db.query('ROLLBACK');
         const res = await answer;
-        if (res.status !== 202) throw new Error(`${k.name}: the second signup answered ${res.status}: ${JSON.stringify(res.body)}`);
+        if (res.status !== 202)
+          throw new Error(`${k.name}: the second signup answered ${res.status}: ${JSON.stringify(res.body)}`);
       } finally {
         await db.end();
       }

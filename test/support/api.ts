@@ -63,5 +63,8 @@ stages:
 export function apiTestEnv(): { env: Record<string, string>; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-api-campaigns-'));
   fs.writeFileSync(path.join(dir, 'api-test.yaml'), API_TEST_CAMPAIGN);
-  return { env: { NURTURE_CAMPAIGNS_DIR: dir, DEFAULT_CAMPAIGN: 'api-test' }, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    env: { NURTURE_CAMPAIGNS_DIR: dir, DEFAULT_CAMPAIGN: 'api-test' },
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

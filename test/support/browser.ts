@@ -11,20 +11,32 @@ export const SCREENSHOT_DIR = path.resolve(path.dirname(new URL(import.meta.url)
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context signed in to the dashboard at `baseUrl` (the real login form). */
-  signedIn(baseUrl: string, token: string, name?: string, viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  signedIn(
+    baseUrl: string,
+    token: string,
+    name?: string,
+    viewport?: { width: number; height: number },
+  ): Promise<{ context: BrowserContext; page: Page }>;
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
     ],
     // Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
   });

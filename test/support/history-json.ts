@@ -24,7 +24,9 @@ interface ProtoJson {
 const fromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
 const proto = fromProto('@temporalio/proto') as { temporal: { api: { history: { v1: { History: ProtoType } } } } };
 const protojson = fromProto('protobufjs/ext/protojson') as ProtoJson;
-const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+  'temporal.api.history.v1.History',
+);
 
 /** One event per line: compact (histories are committed), yet a diff shows whole events. */
 export function historyToJSON(history: History): string {

@@ -21,7 +21,12 @@ export async function enroll(stack: TestStack, campaign: string, lead: Record<st
 }
 
 let eventCounter = 0;
-export async function engage(stack: TestStack, workflowId: string, type: string, opts: { eventId?: string; data?: Record<string, unknown> } = {}) {
+export async function engage(
+  stack: TestStack,
+  workflowId: string,
+  type: string,
+  opts: { eventId?: string; data?: Record<string, unknown> } = {},
+) {
   await stack.temporal.workflow.getHandle(workflowId).signal(engagementSignal, {
     eventId: opts.eventId ?? `evt-${process.pid}-${++eventCounter}-${Date.now()}`,
     type,

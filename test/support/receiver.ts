@@ -35,7 +35,8 @@ export async function startReceiver(): Promise<Receiver> {
       for (;;) {
         const found = received.find(predicate);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`the receiver got no matching request within ${timeoutMs} ms (${received.length} received)`);
+        if (Date.now() > deadline)
+          throw new Error(`the receiver got no matching request within ${timeoutMs} ms (${received.length} received)`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

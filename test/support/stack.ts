@@ -30,7 +30,12 @@ export interface TestStack {
    * POST JSON to the API. Signed with the first WEBHOOK_SECRET unless `headers` already carry a
    * Nurture-Signature or `opts.sign` is false. A string body is sent as is.
    */
-  post(pathname: string, body: unknown, headers?: Record<string, string>, opts?: { sign?: boolean }): Promise<{ status: number; body: any }>;
+  post(
+    pathname: string,
+    body: unknown,
+    headers?: Record<string, string>,
+    opts?: { sign?: boolean },
+  ): Promise<{ status: number; body: any }>;
   /** Any request, answered with status, headers and body (JSON when it parses, else text). */
   request(method: string, pathname: string, opts?: RequestOptions): Promise<ApiResponse>;
   /** GET without following redirects. */
@@ -89,7 +94,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const api = await startApi(config, { db, port: 0 });
   const temporal = await connectClient(config);
   let n = 0;
-  const sign: TestStack['sign'] = (rawBody, opts = {}) => signatureHeader(opts.secret ?? config.WEBHOOK_SECRET[0]!, rawBody, opts.timestamp);
+  const sign: TestStack['sign'] = (rawBody, opts = {}) =>
+    signatureHeader(opts.secret ?? config.WEBHOOK_SECRET[0]!, rawBody, opts.timestamp);
   const request: TestStack['request'] = async (method, pathname, opts = {}) =>
     readResponse(await fetch(`${api.url}${pathname}`, { method, headers: opts.headers, body: opts.body, redirect: 'manual' }));
   const post: TestStack['post'] = async (pathname, body, headers = {}, opts = {}) => {

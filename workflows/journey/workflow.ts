@@ -60,7 +60,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     if (state.ended !== null && campaign.allowReenrollment) signupAfterEnd = signup;
   });
   setHandler(engagementSignal, (e) => {
-    receiveEvent(state, campaign, { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data }, Date.now());
+    receiveEvent(
+      state,
+      campaign,
+      { id: e.eventId, type: e.type, occurredAt: Date.parse(e.occurredAt), data: e.data },
+      Date.now(),
+    );
   });
   setHandler(moveStageSignal, ({ to, actor, reason }) => {
     if (!(to in campaign.stages) || state.ended !== null) return;
@@ -87,7 +92,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       // Wake for engagement that changes the score or the stall too, to record it promptly.
       for (;;) {
         const remaining = deadline === null ? undefined : Math.max(0, deadline - Date.now());
-        const woke = remaining === undefined ? (await condition(() => done() || dirty()), true) : await condition(() => done() || dirty(), remaining);
+        const woke =
+          remaining === undefined
+            ? (await condition(() => done() || dirty()), true)
+            : await condition(() => done() || dirty(), remaining);
         if (dirty()) await sync();
         if (done()) return true;
         if (!woke || (deadline !== null && Date.now() >= deadline)) return false;
@@ -138,7 +146,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   }
   const result = await runJourney(campaign, state, effects);
   if (result.kind === 'continueAsNew') {
-    const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes });
+    const continueAsNew = makeContinueAsNewFunc<typeof journeyWorkflow>({
+      typedSearchAttributes: workflowInfo().typedSearchAttributes,
+    });
     return continueAsNew({ ...input, state: result.state });
   }
   if (dirty()) await sync();
