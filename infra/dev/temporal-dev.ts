@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { binCacheDir, buildOnce, goInstall, onPath, type Log } from './go-build.ts';
 
-const TEMPORAL_CLI_VERSION = 'v1.5.1';
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 /** Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then our cache; else builds it. */
@@ -36,7 +36,7 @@ export interface DevServerOptions {
   dbFile?: string; // omitted: in memory
   namespace?: string;
   /** Custom search attributes to register, name -> type (Keyword, Bool, Int, Datetime, …). */
-  searchAttributes?: Readonly<Record<string, string>>;
+  searchAttributes: Readonly<Record<string, string>>;
   cliPath?: string;
   log?: Log;
 }
@@ -69,7 +69,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
-  for (const [name, type] of Object.entries(opts.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(opts.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -5,6 +5,7 @@
 import {
   condition,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -19,6 +20,10 @@ import { FunnelStageKey, StalledKey } from './search-attributes.ts';
 import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput, type SignupSignal } from './types.ts';
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
+
+// patched() ids: never rename or reuse one (see workflows/README.md).
+const RECORD_JOURNEY_START_PATCH = 'reenrollment-records-journey-start';
+const RESTART_ON_LATE_SIGNUP_PATCH = 'reenrollment-restarts-on-late-signup';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '1 minute',
@@ -140,8 +145,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
   };
 
-  if (campaign.allowReenrollment && input.state === undefined) {
-    // A re-enrollment reuses the enrollment row: mark it active again for this run.
+  // A re-enrollment reuses the enrollment row: mark it active again for this run. Runs
+  // started before this activity existed (v0.1.0-pre-4062d8f) replay without it.
+  if (campaign.allowReenrollment && input.state === undefined && patched(RECORD_JOURNEY_START_PATCH)) {
     await activities.recordJourneyStart({ workflowId, campaignVersion: input.campaignVersion });
   }
   const result = await runJourney(campaign, state, effects);
@@ -154,9 +160,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   if (dirty()) await sync();
   await activities.recordJourneyEnd({ workflowId, status: result.kind, reason: result.reason, at: new Date().toISOString() });
   // A signup that arrived while this run was ending (signal-with-start then signals instead of
-  // starting a new run) would otherwise be lost: start over as a new enrollment.
+  // starting a new run) would otherwise be lost: start over as a new enrollment. Runs that
+  // reached this point before 4062d8f completed instead, and must replay so.
   const again = signupAfterEnd as SignupSignal | null;
-  if (again !== null) {
+  if (again !== null && patched(RESTART_ON_LATE_SIGNUP_PATCH)) {
     const { historyLimit } = input;
     return makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({
       version: 1,
