@@ -5,7 +5,6 @@
 import {
   condition,
   makeContinueAsNewFunc,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,10 +19,6 @@ import { FunnelStageKey, StalledKey } from './search-attributes.ts';
 import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput, type SignupSignal } from './types.ts';
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
-
-// patched() ids: never rename or reuse one (see workflows/README.md).
-const RECORD_JOURNEY_START_PATCH = 'reenrollment-records-journey-start';
-const RESTART_ON_LATE_SIGNUP_PATCH = 'reenrollment-restarts-on-late-signup';
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '1 minute',
@@ -56,7 +51,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   // A repeated signup reaches the running journey and changes nothing, unless the journey
   // has ended and the campaign allows re-enrollment: then it starts over (see the end).
   let signupAfterEnd: SignupSignal | null = null;
+  // The signup that started this run (signal-with-start delivers it before the first await).
+  let startedBy: SignupSignal | null = null;
   setHandler(signupSignal, (signup) => {
+    startedBy ??= signup;
     if (state.ended !== null && campaign.allowReenrollment) signupAfterEnd = signup;
   });
   setHandler(engagementSignal, (e) => {
@@ -145,9 +143,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
   };
 
-  // A re-enrollment reuses the enrollment row: mark it active again for this run. Runs
-  // started before this activity existed (v0.1.0-pre-4062d8f) replay without it.
-  if (campaign.allowReenrollment && input.state === undefined && patched(RECORD_JOURNEY_START_PATCH)) {
+  // A re-enrollment reuses the enrollment row: a new run marks it active again. Runs of the
+  // releases before 4062d8f did not, and must replay so: their signup signals carried no
+  // campaign, and they never continued as new without a state (see signupAfterEnd below).
+  const sinceReenrollmentFix =
+    (startedBy as SignupSignal | null)?.campaign !== undefined ||
+    (startedBy === null && workflowInfo().continuedFromExecutionRunId !== undefined);
+  if (campaign.allowReenrollment && input.state === undefined && sinceReenrollmentFix) {
     await activities.recordJourneyStart({ workflowId, campaignVersion: input.campaignVersion });
   }
   const result = await runJourney(campaign, state, effects);
@@ -160,10 +162,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   if (dirty()) await sync();
   await activities.recordJourneyEnd({ workflowId, status: result.kind, reason: result.reason, at: new Date().toISOString() });
   // A signup that arrived while this run was ending (signal-with-start then signals instead of
-  // starting a new run) would otherwise be lost: start over as a new enrollment. Runs that
-  // reached this point before 4062d8f completed instead, and must replay so.
+  // starting a new run) would otherwise be lost: start over as a new enrollment. Signups from
+  // releases before 4062d8f carried no campaign; those runs completed, and must replay so.
   const again = signupAfterEnd as SignupSignal | null;
-  if (again !== null && patched(RESTART_ON_LATE_SIGNUP_PATCH)) {
+  if (again !== null && again.campaign !== undefined) {
     const { historyLimit } = input;
     return makeContinueAsNewFunc<typeof journeyWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({
       version: 1,
