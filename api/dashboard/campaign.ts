@@ -34,42 +34,14 @@ export function campaignPages(app: FastifyInstance, ctx: RouteDeps): void {
       title: 'Campaigns',
       active: 'campaigns',
       data: { campaigns: choices, errors },
-      body: () =>
-        html`<h1>Campaigns</h1>
-          ${
-            errors.length
-              ? html`<div class="problems" role="alert">
-                  <b>Invalid campaign files</b>
-                  <ul>
-                    ${errors.map((e) => html`<li>${e}</li>`)}
-                  </ul>
-                </div>`
-              : ''
-          }
-          <div class="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th>Campaign</th>
-                  <th>Name</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${choices.map(
-                  (c) =>
-                    html`<tr>
-                      <td>${c.hasFile ? html`<a href="/dashboard/campaigns/${c.id}">${c.id}</a>` : c.id}</td>
-                      <td>${c.name}${c.hasFile ? '' : html` <span class="tag">no file</span>`}</td>
-                      <td>
-                        <a href="/dashboard/funnel${qs({ campaign: c.id })}">funnel</a> ·
-                        <a href="/dashboard/engagement${qs({ campaign: c.id })}">engagement</a>
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+      body: () => html`<h1>Campaigns</h1>
+        ${errors.length ? html`<div class="problems" role="alert"><b>Invalid campaign files</b><ul>${errors.map((e) => html`<li>${e}</li>`)}</ul></div>` : ''}
+        <div class="scroll"><table><thead><tr><th>Campaign</th><th>Name</th><th></th></tr></thead><tbody>${choices.map(
+          (
+            c,
+          ) => html`<tr><td>${c.hasFile ? html`<a href="/dashboard/campaigns/${c.id}">${c.id}</a>` : c.id}</td><td>${c.name}${c.hasFile ? '' : html` <span class="tag">no file</span>`}</td>
+            <td><a href="/dashboard/funnel${qs({ campaign: c.id })}">funnel</a> · <a href="/dashboard/engagement${qs({ campaign: c.id })}">engagement</a></td></tr>`,
+        )}</tbody></table></div>`,
     };
   });
 
@@ -100,133 +72,66 @@ export function campaignPages(app: FastifyInstance, ctx: RouteDeps): void {
         file: parsed.file,
         simulation: { lead: lead.value, events: events.value, days, timeline, error: simError },
       },
-      body: () =>
-        html` <h1>${c.name} <span class="muted">· ${c.id}</span></h1>
-          ${c.description ? html`<p>${c.description}</p>` : ''}
-          <p class="muted">
-            Version ${parsed.version.slice(0, 12)} · ${parsed.file} ·
-            <a href="/dashboard/funnel${qs({ campaign: c.id })}">funnel</a>
-          </p>
-          <h2>Flow</h2>
-          ${flow(c)}
-          <h2>Simulator</h2>
-          <form class="card" method="get">
-            <div class="two">
-              <label>Sample lead (JSON)<textarea name="lead" rows="6" spellcheck="false">${lead.text}</textarea></label>
-              <label
-                >Event script (JSON: at is +2d, +1d4h or an ISO time)<textarea name="events" rows="6" spellcheck="false">
-${events.text}</textarea>
-              </label>
-            </div>
-            <div class="filters">
-              <label>Days<input type="number" name="days" min="1" max="365" value="${days}" /></label><button>Simulate</button>
-            </div>
-          </form>
-          ${simError ? html`<p class="problems" role="alert">${simError}</p>` : ''} ${timeline ? timelineTable(timeline) : ''}`,
+      body: () => html`
+        <h1>${c.name} <span class="muted">· ${c.id}</span></h1>
+        ${c.description ? html`<p>${c.description}</p>` : ''}
+        <p class="muted">Version ${parsed.version.slice(0, 12)} · ${parsed.file} · <a href="/dashboard/funnel${qs({ campaign: c.id })}">funnel</a></p>
+        <h2>Flow</h2>${flow(c)}
+        <h2>Simulator</h2>
+        <form class="card" method="get">
+          <div class="two"><label>Sample lead (JSON)<textarea name="lead" rows="6" spellcheck="false">${lead.text}</textarea></label>
+          <label>Event script (JSON: at is +2d, +1d4h or an ISO time)<textarea name="events" rows="6" spellcheck="false">${events.text}</textarea></label></div>
+          <div class="filters"><label>Days<input type="number" name="days" min="1" max="365" value="${days}"></label><button>Simulate</button></div>
+        </form>
+        ${simError ? html`<p class="problems" role="alert">${simError}</p>` : ''}
+        ${timeline ? timelineTable(timeline) : ''}`,
     };
   });
 }
 
 function flow(c: Campaign): Html {
   const names = Object.keys(c.stages);
-  return html`<div class="flow">
-      ${names.map(
-        (name, i) =>
-          html`${i > 0 ? html`<div class="arrow" aria-hidden="true">→</div>` : ''}
-            <section class="stage" data-stage="${name}">
-              <b>${name}</b>
-              ${c.stages[name]!.description ? html`<div class="muted">${c.stages[name]!.description}</div>` : ''}
-              ${steps(c.stages[name]!.steps)} ${c.stages[name]!.stall ? stall(c.stages[name]!.stall!) : ''}
-            </section>`,
-      )}
-    </div>
-    ${
-      c.goals.length
-        ? html`<p>
-            <b>Goals</b> (from any stage):
-            ${c.goals.map((g) => html`<span class="tag">on ${g.on.join(' or ')} → ${g.goto}${g.at ? ` at ${g.at}` : ''}</span>`)}
-          </p>`
-        : ''
-    }
-    <p>
-      <b>Exits:</b>
-      ${c.exitOn.map((e) => html`<span class="tag bad">${e.on.join(' or ')}${e.where ? ` ${JSON.stringify(e.where)}` : ''}</span>`)}
-      ${c.scoring.qualification ? html` · <b>Qualified</b> at score ${c.scoring.qualification.threshold}${c.scoring.qualification.stage ? ` → ${c.scoring.qualification.stage}` : ''}` : ''}
-    </p>`;
+  return html`<div class="flow">${names.map(
+    (name, i) => html`${i > 0 ? html`<div class="arrow" aria-hidden="true">→</div>` : ''}
+      <section class="stage" data-stage="${name}"><b>${name}</b>
+        ${c.stages[name]!.description ? html`<div class="muted">${c.stages[name]!.description}</div>` : ''}
+        ${steps(c.stages[name]!.steps)}
+        ${c.stages[name]!.stall ? stall(c.stages[name]!.stall!) : ''}
+      </section>`,
+  )}</div>
+  ${
+    c.goals.length
+      ? html`<p><b>Goals</b> (from any stage): ${c.goals.map((g) => html`<span class="tag">on ${g.on.join(' or ')} → ${g.goto}${g.at ? ` at ${g.at}` : ''}</span>`)}</p>`
+      : ''
+  }
+  <p><b>Exits:</b> ${c.exitOn.map((e) => html`<span class="tag bad">${e.on.join(' or ')}${e.where ? ` ${JSON.stringify(e.where)}` : ''}</span>`)}
+    ${c.scoring.qualification ? html` · <b>Qualified</b> at score ${c.scoring.qualification.threshold}${c.scoring.qualification.stage ? ` → ${c.scoring.qualification.stage}` : ''}` : ''}</p>`;
 }
 
 function steps(list: Step[]): Html {
   if (!list.length) return html``;
-  return html`<ol>
-    ${list.map((s) => html`<li>${describeStep(s)}${s.id ? html` <span class="tag">#${s.id}</span>` : ''}${branches(s)}</li>`)}
-  </ol>`;
+  return html`<ol>${list.map((s) => html`<li>${describeStep(s)}${s.id ? html` <span class="tag">#${s.id}</span>` : ''}${branches(s)}</li>`)}</ol>`;
 }
 
 function branches(s: Step): Html {
   if (s.kind === 'waitFor') {
-    return html`${
-      s.then.length
-        ? html`<div class="muted">then:</div>
-            ${steps(s.then)}`
-        : ''
-    }${
-      s.otherwise.length
-        ? html`<div class="muted">otherwise:</div>
-            ${steps(s.otherwise)}`
-        : ''
-    }`;
+    return html`${s.then.length ? html`<div class="muted">then:</div>${steps(s.then)}` : ''}${s.otherwise.length ? html`<div class="muted">otherwise:</div>${steps(s.otherwise)}` : ''}`;
   }
   if (s.kind === 'if')
-    return html`<div class="muted">then:</div>
-      ${steps(s.then)}${
-        s.else.length
-          ? html`<div class="muted">else:</div>
-              ${steps(s.else)}`
-          : ''
-      }`;
+    return html`<div class="muted">then:</div>${steps(s.then)}${s.else.length ? html`<div class="muted">else:</div>${steps(s.else)}` : ''}`;
   return html``;
 }
 
 function stall(rule: NonNullable<Campaign['stages'][string]['stall']>): Html {
-  return html`<div class="muted">
-      Stall after
-      ${formatDuration(rule.after)}${rule.notify ? `, notify ${rule.notify.email ?? rule.notify.webhook}` : ''}${rule.dormantAfter ? `, dormant ${formatDuration(rule.dormantAfter)} later` : ''}
-    </div>
-    ${
-      rule.reengage?.length
-        ? html`<div class="muted">re-engage:</div>
-            ${steps(rule.reengage)}`
-        : ''
-    }`;
+  return html`<div class="muted">Stall after ${formatDuration(rule.after)}${rule.notify ? `, notify ${rule.notify.email ?? rule.notify.webhook}` : ''}${rule.dormantAfter ? `, dormant ${formatDuration(rule.dormantAfter)} later` : ''}</div>
+    ${rule.reengage?.length ? html`<div class="muted">re-engage:</div>${steps(rule.reengage)}` : ''}`;
 }
 
 function timelineTable(t: Timeline): Html {
-  return html`<div class="scroll">
-      <table class="timeline-table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Stage</th>
-            <th>What</th>
-            <th>Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${t.entries.map(
-            (e) =>
-              html`<tr data-kind="${e.kind}">
-                <td>${e.at.replace('T', ' ').slice(0, 16)}</td>
-                <td>${e.stage ?? ''}</td>
-                <td>${e.kind}</td>
-                <td>${e.detail}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
-    <p><b>Result:</b> ${t.result.kind}: ${t.result.reason}</p>
-    <details>
-      <summary>As printed by <code>nurture campaign simulate</code></summary>
-      <pre>${formatTimeline(t)}</pre>
-    </details>`;
+  return html`<div class="scroll"><table class="timeline-table"><thead><tr><th>When</th><th>Stage</th><th>What</th><th>Detail</th></tr></thead><tbody>${t.entries.map(
+    (e) =>
+      html`<tr data-kind="${e.kind}"><td>${e.at.replace('T', ' ').slice(0, 16)}</td><td>${e.stage ?? ''}</td><td>${e.kind}</td><td>${e.detail}</td></tr>`,
+  )}</tbody></table></div>
+  <p><b>Result:</b> ${t.result.kind}: ${t.result.reason}</p>
+  <details><summary>As printed by <code>nurture campaign simulate</code></summary><pre>${formatTimeline(t)}</pre></details>`;
 }

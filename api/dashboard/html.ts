@@ -51,27 +51,17 @@ export interface PageOptions {
 }
 
 export function page(opts: PageOptions): string {
-  return `<!doctype html>${html`<html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>${opts.title} · Nurture</title>
-      <style>
-        ${raw(STYLE)}
-      </style>
-    </head>
-    <body>
-      <header class="top">
-        <a class="brand" href="/dashboard">Nurture</a>
-        <nav>
-          ${NAV.map(([key, label]) => html`<a href="/dashboard/${key}" ${raw(opts.active === key ? ' aria-current="page"' : '')}>${label}</a>`)}
-        </nav>
-        ${opts.viewer ? html`<form method="post" action="/dashboard/logout" class="who"><span>${opts.viewer}</span> <button>Sign out</button></form>` : ''}
-      </header>
-      <main>${opts.body}</main>
-      ${opts.script ? raw(`<script>${opts.script}</script>`) : ''}
-    </body>
-  </html>`}`;
+  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${opts.title} · Nurture</title>
+<style>${raw(STYLE)}</style></head>
+<body><header class="top"><a class="brand" href="/dashboard">Nurture</a>
+<nav>${NAV.map(([key, label]) => html`<a href="/dashboard/${key}"${raw(opts.active === key ? ' aria-current="page"' : '')}>${label}</a>`)}</nav>
+${opts.viewer ? html`<form method="post" action="/dashboard/logout" class="who"><span>${opts.viewer}</span> <button>Sign out</button></form>` : ''}
+</header>
+<main>${opts.body}</main>
+${opts.script ? raw(`<script>${opts.script}</script>`) : ''}
+</body></html>`}`;
 }
 
 const TZ_FORMAT = new Intl.DateTimeFormat('en-GB', {
@@ -114,10 +104,8 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 export function campaignSelect(choices: CampaignChoice[], selected: string | undefined, opts: { any?: boolean } = {}): Html {
   const ids = choices.map((c) => c.id);
   const all = selected && !ids.includes(selected) ? [...choices, { id: selected, name: selected, hasFile: false }] : choices;
-  return html`<label
-    >Campaign<select name="campaign">
-      ${opts.any ? html`<option value="">All campaigns</option>` : ''}
-      ${all.map((c) => html`<option value="${c.id}" ${raw(c.id === selected ? ' selected' : '')}>${c.name === c.id ? c.id : `${c.name} (${c.id})`}</option>`)}
-    </select></label
-  >`;
+  return html`<label>Campaign<select name="campaign">
+    ${opts.any ? html`<option value="">All campaigns</option>` : ''}
+    ${all.map((c) => html`<option value="${c.id}"${raw(c.id === selected ? ' selected' : '')}>${c.name === c.id ? c.id : `${c.name} (${c.id})`}</option>`)}
+  </select></label>`;
 }

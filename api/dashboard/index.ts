@@ -33,13 +33,9 @@ function loginPage(next: string, error?: string): string {
     body: html`<h1>Sign in</h1>
       <form class="card" method="post" action="/dashboard/login" style="max-width:420px">
         ${error ? html`<p class="flash error" role="alert">${error}</p>` : ''}
-        <input type="hidden" name="next" value="${next}" />
-        <label
-          >Your name or email (recorded with the changes you make)<input name="name" autocomplete="username" required
-        /></label>
-        <p>
-          <label>Admin token<input name="token" type="password" autocomplete="current-password" required /></label>
-        </p>
+        <input type="hidden" name="next" value="${next}">
+        <label>Your name or email (recorded with the changes you make)<input name="name" autocomplete="username" required></label>
+        <p><label>Admin token<input name="token" type="password" autocomplete="current-password" required></label></p>
         <button>Sign in</button>
       </form>`,
   });

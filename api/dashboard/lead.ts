@@ -132,56 +132,32 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
         timeline,
       },
       script: LIVE_STATUS_SCRIPT,
-      body: () =>
-        html` <h1>${leadName(lead)}</h1>
-          ${flash(req.query)}
-          <p class="muted">
-            ${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}
-          </p>
-          ${journeys.map(
-            (j) =>
-              html`<section class="card journey" data-campaign="${j.campaignId}">
-                <h2>
-                  ${j.campaignId}:
-                  <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
-                  <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span>
-                </h2>
-                <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
-                ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
-                <div class="two">
-                  <div>
-                    <h3>Time in stage</h3>
-                    <table>
-                      <tbody>
-                        ${j.stays.map(
-                          (s) =>
-                            html`<tr>
-                              <td>${s.stage}</td>
-                              <td>${when(s.since)}</td>
-                              <td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </div>
-                  <div>
-                    <h3>Score over time</h3>
-                    ${sparkline(j.scoreOverTime)}
-                  </div>
-                </div>
-              </section>`,
-          )}
-          <h2>Timeline</h2>
-          <ul class="timeline">
-            ${timeline.map(
-              (t) =>
-                html`<li class="${t.kind}" data-kind="${t.kind}">
-                  ${when(t.at)}
-                  <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
-                  ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span>
-                </li>`,
-            )}
-          </ul>`,
+      body: () => html`
+        <h1>${leadName(lead)}</h1>
+        ${flash(req.query)}
+        <p class="muted">${lead.company ?? ''} ${lead.timezone ? `· ${lead.timezone}` : ''} · lead since ${when(lead.createdAt)}</p>
+        ${journeys.map(
+          (j) => html`<section class="card journey" data-campaign="${j.campaignId}">
+            <h2>${j.campaignId}: <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
+              <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span></h2>
+            <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
+            ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
+            <div class="two">
+              <div><h3>Time in stage</h3><table><tbody>${j.stays.map(
+                (s) =>
+                  html`<tr><td>${s.stage}</td><td>${when(s.since)}</td><td class="num">${formatSeconds(s.seconds)}${s.open ? ' so far' : ''}</td></tr>`,
+              )}</tbody></table></div>
+              <div><h3>Score over time</h3>${sparkline(j.scoreOverTime)}</div>
+            </div>
+          </section>`,
+        )}
+        <h2>Timeline</h2>
+        <ul class="timeline">${timeline.map(
+          (
+            t,
+          ) => html`<li class="${t.kind}" data-kind="${t.kind}">${when(t.at)} <b>${t.link ? html`<a href="${t.link}">${t.title}</a>` : t.title}</b>
+            ${t.detail ? html`<span data-detail>${t.detail}</span>` : ''} <span class="muted">${t.campaignId ?? ''}</span></li>`,
+        )}</ul>`,
     };
   });
 
@@ -234,23 +210,14 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
     return {
       title: m.subject ?? m.templateId,
       data,
-      body: () =>
-        html`<h1>${m.subject ?? m.templateId}</h1>
-          <p>
-            <a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} ·
-            <code>${m.messageId}</code>
-          </p>
-          <p class="muted">
-            Re-rendered from the current template with placeholder links; the subject above is the one that was sent.
-          </p>
-          ${
-            rendered
-              ? html`<div class="two">
-                  <iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe>
-                  <pre>${rendered.text}</pre>
-                </div>`
-              : html`<p class="problems">${error}</p>`
-          }`,
+      body: () => html`<h1>${m.subject ?? m.templateId}</h1>
+        <p><a href="/dashboard/leads/${m.leadId}">← ${m.toAddress}</a> · ${m.templateId} · ${m.status} ${when(m.sentAt)} · <code>${m.messageId}</code></p>
+        <p class="muted">Re-rendered from the current template with placeholder links; the subject above is the one that was sent.</p>
+        ${
+          rendered
+            ? html`<div class="two"><iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe><pre>${rendered.text}</pre></div>`
+            : html`<p class="problems">${error}</p>`
+        }`,
     };
   });
 }
@@ -266,13 +233,7 @@ function sparkline(points: Array<{ at: string; score: number }>): Html {
   let d = `M10 80`;
   for (const p of points) d += ` H${x(p.at)} V${y(p.score)}`;
   d += ` H510`;
-  return html`<svg
-    class="spark"
-    viewBox="0 0 520 90"
-    role="img"
-    aria-label="score over time, now ${points[points.length - 1]!.score}"
-  >
+  return html`<svg class="spark" viewBox="0 0 520 90" role="img" aria-label="score over time, now ${points[points.length - 1]!.score}">
     ${raw(`<path d="${d}" fill="none" stroke="#3056d3" stroke-width="2"/>`)}
-    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text>
-  </svg>`;
+    <text x="12" y="14" font-size="11" fill="#667085">max ${max}</text></svg>`;
 }

@@ -48,25 +48,17 @@ export function stalledPages(app: FastifyInstance, ctx: RouteDeps): void {
         leads,
       },
       script: LIVE_STATUS_SCRIPT,
-      body: () =>
-        html` <h1>Stalled leads</h1>
-          ${flash(req.query)}
-          <form class="filters" method="get">
-            ${campaignSelect(choices, f.campaign, { any: true })}
-            <label>Stage<input name="stage" value="${f.stage ?? ''}" placeholder="any" /></label><button>Show</button>
-          </form>
-          <div class="kpis">
-            ${counts.length === 0 ? html`<p class="muted">Nobody is stalled.</p>` : ''}${counts.map(
-              (c) =>
-                html`<a
-                  class="kpi"
-                  data-stalled-stage="${c.stage ?? ''}"
-                  href="/dashboard/stalled${qs({ campaign: c.campaign, stage: c.stage })}"
-                  ><b>${n(c.stalled)}</b>${c.stage ?? '(no stage)'} <span class="muted">${f.campaign ? '' : c.campaign}</span></a
-                >`,
-            )}
-          </div>
-          ${leads.length ? stalledTable(leads, back) : ''} ${pager(f, total)}`,
+      body: () => html`
+        <h1>Stalled leads</h1>
+        ${flash(req.query)}
+        <form class="filters" method="get">${campaignSelect(choices, f.campaign, { any: true })}
+          <label>Stage<input name="stage" value="${f.stage ?? ''}" placeholder="any"></label><button>Show</button></form>
+        <div class="kpis">${counts.length === 0 ? html`<p class="muted">Nobody is stalled. </p>` : ''}${counts.map(
+          (c) =>
+            html`<a class="kpi" data-stalled-stage="${c.stage ?? ''}" href="/dashboard/stalled${qs({ campaign: c.campaign, stage: c.stage })}"><b>${n(c.stalled)}</b>${c.stage ?? '(no stage)'} <span class="muted">${f.campaign ? '' : c.campaign}</span></a>`,
+        )}</div>
+        ${leads.length ? stalledTable(leads, back) : ''}
+        ${pager(f, total)}`,
     };
   });
 
@@ -84,43 +76,19 @@ export function stalledPages(app: FastifyInstance, ctx: RouteDeps): void {
 }
 
 function stalledTable(leads: StalledRow[], back: string): Html {
-  return html`<div class="scroll">
-    <table class="stalled">
-      <thead>
-        <tr>
-          <th>Lead</th>
-          <th>Stage</th>
-          <th>Stalled since</th>
-          <th>Last engagement</th>
-          <th class="num">Score</th>
-          <th>What happens next</th>
-          <th>Act</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${leads.map(
-          (l) =>
-            html`<tr data-lead="${l.leadId}" data-workflow="${l.workflowId}">
-              <td><a href="/dashboard/leads/${l.leadId}">${l.name}</a><br /><span class="muted">${l.campaignId}</span></td>
-              <td><span class="tag stalled">${l.stage ?? '–'}</span></td>
-              <td>
-                ${when(l.stalledSince ?? l.stageEnteredAt)}${l.stalledReason ? html`<br /><span class="muted">${l.stalledReason}</span>` : ''}
-              </td>
-              <td>${when(l.lastEngagementAt)}</td>
-              <td class="num">${l.score}</td>
-              <td>
-                ${l.plan}${l.dormantAt ? html`; dormant on ${when(l.dormantAt)}` : ''}<br /><span
-                  class="muted"
-                  data-next="${l.workflowId}"
-                  >asking the journey…</span
-                >
-              </td>
-              <td>${actions(l, back)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="scroll"><table class="stalled">
+    <thead><tr><th>Lead</th><th>Stage</th><th>Stalled since</th><th>Last engagement</th><th class="num">Score</th><th>What happens next</th><th>Act</th></tr></thead>
+    <tbody>${leads.map(
+      (l) => html`<tr data-lead="${l.leadId}" data-workflow="${l.workflowId}">
+        <td><a href="/dashboard/leads/${l.leadId}">${l.name}</a><br><span class="muted">${l.campaignId}</span></td>
+        <td><span class="tag stalled">${l.stage ?? '–'}</span></td>
+        <td>${when(l.stalledSince ?? l.stageEnteredAt)}${l.stalledReason ? html`<br><span class="muted">${l.stalledReason}</span>` : ''}</td>
+        <td>${when(l.lastEngagementAt)}</td>
+        <td class="num">${l.score}</td>
+        <td>${l.plan}${l.dormantAt ? html`; dormant on ${when(l.dormantAt)}` : ''}<br><span class="muted" data-next="${l.workflowId}">asking the journey…</span></td>
+        <td>${actions(l, back)}</td>
+      </tr>`,
+    )}</tbody></table></div>`;
 }
 
 export function actions(
@@ -131,20 +99,14 @@ export function actions(
   const base = `/dashboard/leads/${l.leadId}/campaigns/${encodeURIComponent(l.campaignId)}`;
   const targets = stages.length ? stages.filter((s) => s !== l.stage) : l.moveTo ? [l.moveTo] : [];
   return html`<div class="actions">
-    <form method="post" action="${base}/notify">
-      <input type="hidden" name="back" value="${back}" />
-      <input type="hidden" name="nonce" value="${Math.random().toString(36).slice(2)}${Date.now().toString(36)}" />
-      <button class="secondary" title="tell sales about this lead again">Notify sales</button>
-    </form>
+    <form method="post" action="${base}/notify"><input type="hidden" name="back" value="${back}">
+      <input type="hidden" name="nonce" value="${Math.random().toString(36).slice(2)}${Date.now().toString(36)}">
+      <button class="secondary" title="tell sales about this lead again">Notify sales</button></form>
     ${
       targets.length
-        ? html`<form method="post" action="${base}/move">
-            <input type="hidden" name="back" value="${back}" />
-            <select name="to" aria-label="move to stage">
-              ${targets.map((s) => html`<option${s === l.moveTo ? html` selected` : ''}>${s}</option>`)}
-            </select>
-            <button title="signal the journey to move this lead">Move on</button>
-          </form>`
+        ? html`<form method="post" action="${base}/move"><input type="hidden" name="back" value="${back}">
+          <select name="to" aria-label="move to stage">${targets.map((s) => html`<option${s === l.moveTo ? html` selected` : ''}>${s}</option>`)}</select>
+          <button title="signal the journey to move this lead">Move on</button></form>`
         : ''
     }
   </div>`;
@@ -155,10 +117,7 @@ function pager(f: { page: number; campaign?: string; stage?: string }, total: nu
   if (pages <= 1) return html``;
   const link = (p: number, label: string) =>
     html`<a href="/dashboard/stalled${qs({ campaign: f.campaign, stage: f.stage, page: p })}">${label}</a>`;
-  return html`<p>
-    ${f.page > 1 ? link(f.page - 1, '← previous') : ''} page ${f.page} of ${pages}
-    ${f.page < pages ? link(f.page + 1, 'next →') : ''}
-  </p>`;
+  return html`<p>${f.page > 1 ? link(f.page - 1, '← previous') : ''} page ${f.page} of ${pages} ${f.page < pages ? link(f.page + 1, 'next →') : ''}</p>`;
 }
 
 /** Fills every [data-next] cell from /dashboard/journeys/status.json. */

@@ -60,37 +60,28 @@ export function templatePages(app: FastifyInstance, ctx: RouteDeps): void {
         shared: state.shared.map((p) => ({ ...p, text: problemLine(state.dir, p) })),
         templates: items.map(({ entry, preview: p }) => templateJson(state, entry, p)),
       },
-      body: () =>
-        html` <h1>Templates <span class="muted">· ${state.emails.length} emails in ${state.dir}</span></h1>
-          ${problemList(state, state.shared, 'Shared problems (layouts, partials)')}
-          <form class="card" method="get">
-            <div class="filters">
-              <label
-                >Kind<select name="kind">
-                  <option value="">any</option>
-                  ${[...new Set(state.emails.map((e) => e.frontMatter?.kind).filter(Boolean))]
-                    .sort()
-                    .map((k) => html`<option${k === f.kind ? html` selected` : ''}>${k}</option>`)}
-                </select></label
-              >
-              <label
-                >Stage<select name="stage">
-                  <option value="">any</option>
-                  ${allStages.map((s) => html`<option${s === f.stage ? html` selected` : ''}>${s}</option>`)}
-                </select></label
-              >
-            </div>
-            <label>Sample lead (JSON)<textarea name="lead" rows="7" spellcheck="false">${sample.text}</textarea></label>
-            ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
-            <p><button>Render</button></p>
-          </form>
-          ${kinds.map(
-            (kind) =>
-              html`<h2>${kind}</h2>
-                ${items
-                  .filter((i) => (i.entry.frontMatter?.kind ?? '(invalid front matter)') === kind)
-                  .map(({ entry, preview: p }) => card(state, entry, p, f.lead))}`,
-          )}`,
+      body: () => html`
+        <h1>Templates <span class="muted">· ${state.emails.length} emails in ${state.dir}</span></h1>
+        ${problemList(state, state.shared, 'Shared problems (layouts, partials)')}
+        <form class="card" method="get">
+          <div class="filters">
+            <label>Kind<select name="kind"><option value="">any</option>${[
+              ...new Set(state.emails.map((e) => e.frontMatter?.kind).filter(Boolean)),
+            ]
+              .sort()
+              .map((k) => html`<option${k === f.kind ? html` selected` : ''}>${k}</option>`)}</select></label>
+            <label>Stage<select name="stage"><option value="">any</option>${allStages.map((s) => html`<option${s === f.stage ? html` selected` : ''}>${s}</option>`)}</select></label>
+          </div>
+          <label>Sample lead (JSON)<textarea name="lead" rows="7" spellcheck="false">${sample.text}</textarea></label>
+          ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
+          <p><button>Render</button></p>
+        </form>
+        ${kinds.map(
+          (kind) =>
+            html`<h2>${kind}</h2>${items
+              .filter((i) => (i.entry.frontMatter?.kind ?? '(invalid front matter)') === kind)
+              .map(({ entry, preview: p }) => card(state, entry, p, f.lead))}`,
+        )}`,
     };
   });
 
@@ -105,14 +96,11 @@ export function templatePages(app: FastifyInstance, ctx: RouteDeps): void {
       title: `Template ${id}`,
       active: 'templates',
       data: { ...templateJson(state, entry, p), sampleLead: sample.lead, sampleLeadError: sample.error },
-      body: () =>
-        html` <h1>${id} <span class="muted">· ${entry.frontMatter?.kind ?? 'invalid'}</span></h1>
-          <form class="card" method="get">
-            <label>Sample lead (JSON)<textarea name="lead" rows="8" spellcheck="false">${sample.text}</textarea></label>
-            ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}
-            <p><button>Render</button></p>
-          </form>
-          ${card(state, entry, p, undefined, true)}`,
+      body: () => html`
+        <h1>${id} <span class="muted">· ${entry.frontMatter?.kind ?? 'invalid'}</span></h1>
+        <form class="card" method="get"><label>Sample lead (JSON)<textarea name="lead" rows="8" spellcheck="false">${sample.text}</textarea></label>
+          ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}<p><button>Render</button></p></form>
+        ${card(state, entry, p, undefined, true)}`,
     };
   });
 }
@@ -132,32 +120,21 @@ function templateJson(state: TemplateState, e: TemplateEntry, p: Preview) {
 
 function problemList(state: TemplateState, problems: TemplateEntry['problems'], title: string): Html {
   if (!problems.length) return html``;
-  return html`<div class="problems" role="alert">
-    <b>${title}</b>
-    <ul>
-      ${problems.map((p) => html`<li>${problemLine(state.dir, p)}</li>`)}
-    </ul>
-  </div>`;
+  return html`<div class="problems" role="alert"><b>${title}</b><ul>${problems.map((p) => html`<li>${problemLine(state.dir, p)}</li>`)}</ul></div>`;
 }
 
 function card(state: TemplateState, e: TemplateEntry, p: Preview, lead: string | undefined, big = false): Html {
   return html`<article class="card template${big ? ' big' : ''}" data-template="${e.id}" id="t-${e.id}">
-    <h3>
-      <a href="/dashboard/templates/${e.id}${qs({ lead })}">${e.id}</a>
-      ${(e.frontMatter?.stages ?? []).map((s) => html`<span class="tag">${s}</span>`)}
-    </h3>
+    <h3><a href="/dashboard/templates/${e.id}${qs({ lead })}">${e.id}</a>
+      ${(e.frontMatter?.stages ?? []).map((s) => html`<span class="tag">${s}</span>`)}</h3>
     ${problemList(state, e.problems, 'Lint problems')}
     ${
       p.ok
-        ? html`<p>
-              <b>Subject:</b> <span data-subject>${p.rendered.subject}</span><br /><span class="muted"
-                >${p.rendered.preheader}</span
-              >
-            </p>
-            <div class="two">
-              <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" srcdoc="${p.rendered.html}"></iframe>
-              <pre data-text>${p.rendered.text}</pre>
-            </div>`
+        ? html`<p><b>Subject:</b> <span data-subject>${p.rendered.subject}</span><br><span class="muted">${p.rendered.preheader}</span></p>
+        <div class="two">
+          <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" srcdoc="${p.rendered.html}"></iframe>
+          <pre data-text>${p.rendered.text}</pre>
+        </div>`
         : html`<p class="muted" data-preview-error>${p.error}</p>`
     }
   </article>`;

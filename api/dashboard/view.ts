@@ -66,9 +66,7 @@ function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, tit
       page({
         title,
         viewer: req.viewer?.name,
-        body: html`<h1>${title}</h1>
-          <p class="flash error">${message}</p>
-          <p><a href="/dashboard">Back to the dashboard</a></p>`,
+        body: html`<h1>${title}</h1><p class="flash error">${message}</p><p><a href="/dashboard">Back to the dashboard</a></p>`,
       }),
     );
 }
