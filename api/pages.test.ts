@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confirmUnsubscribePage, escapeHtml, preferencesPage, unsubscribedPage } from './pages.ts';
-import { clickEventId, openEventId, PIXEL_GIF, safeRedirectTarget, trackingAllowed } from './tracking.ts';
+import { clickEventId, openEventId, PIXEL_GIF, safeRedirectTarget } from './tracking.ts';
 import { unsubscribeMethod } from './unsubscribe.ts';
 
 describe('pages', () => {
@@ -29,13 +29,6 @@ describe('tracking helpers', () => {
   it('serves a real 1x1 GIF', () => {
     expect(PIXEL_GIF.subarray(0, 6).toString('latin1')).toBe('GIF89a');
     expect([PIXEL_GIF.readUInt16LE(6), PIXEL_GIF.readUInt16LE(8)]).toEqual([1, 1]);
-  });
-
-  it('tracks unless consent was explicitly refused', () => {
-    expect(trackingAllowed(null)).toBe(true);
-    expect(trackingAllowed({ given: true })).toBe(true);
-    expect(trackingAllowed({ text: 'x' })).toBe(true);
-    expect(trackingAllowed({ given: false })).toBe(false);
   });
 
   it('redirects to web URLs only', () => {

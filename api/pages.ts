@@ -1,4 +1,4 @@
-// The few HTML pages a reader of our email may see (unsubscribe, preferences). Self-contained:
+// The few HTML pages a reader of our email may see (unsubscribe, preferences, confirmation). Self-contained:
 // inline CSS, no scripts, no external assets; every value is escaped.
 
 export function escapeHtml(s: string): string {
@@ -45,7 +45,7 @@ export function preferencesPage(opts: { email: string; sender: string; subscribe
     ? `<p>${escapeHtml(opts.email)} receives marketing email from ${escapeHtml(opts.sender)}.</p>
 <form method="post"><input type="hidden" name="confirm" value="preferences"><button type="submit">Unsubscribe from all marketing email</button></form>`
     : `<p>${escapeHtml(opts.email)} is unsubscribed from all marketing email from ${escapeHtml(opts.sender)}.</p>
-<p class="muted">To subscribe again, sign up again and give your consent.</p>`;
+<p class="muted">To subscribe again, sign up again: we will email you a link to confirm.</p>`;
   return page('Email preferences', `<h1>Email preferences</h1>\n${state}`);
 }
 
@@ -54,7 +54,7 @@ export function unsubscribedPage(opts: { email: string; sender: string }): strin
     'Unsubscribed',
     `<h1>You are unsubscribed</h1>
 <p>${escapeHtml(opts.email)} will receive no more marketing email from ${escapeHtml(opts.sender)}.</p>
-<p class="muted">Changed your mind? Sign up again and give your consent.</p>`,
+<p class="muted">Changed your mind? Sign up again: we will email you a link to confirm.</p>`,
   );
 }
 
@@ -67,4 +67,27 @@ export function invalidLinkPage(): string {
 
 export function errorPage(): string {
   return page('Try again', `<h1>Something went wrong</h1>\n<p>Nothing was changed. Please try again in a moment.</p>`);
+}
+
+/** GET /confirm/<token>: asks the person to confirm; the form posts back to the same URL. */
+export function confirmSubscriptionPage(opts: { email: string; sender: string }): string {
+  return page(
+    'Confirm your subscription',
+    `<h1>Subscribe ${escapeHtml(opts.email)}?</h1>
+<p>You asked to receive email from ${escapeHtml(opts.sender)} again. Press the button to confirm.</p>
+<form method="post"><button type="submit">Subscribe</button></form>
+<p class="muted">Not you? Close this page: nothing changes.</p>`,
+  );
+}
+
+export function subscribedPage(opts: { email: string; sender: string }): string {
+  return page(
+    'Subscribed',
+    `<h1>You are subscribed</h1>
+<p>${escapeHtml(opts.email)} will receive email from ${escapeHtml(opts.sender)} again. Every email has a link to unsubscribe.</p>`,
+  );
+}
+
+export function expiredLinkPage(): string {
+  return page('Link expired', `<h1>This link has expired</h1>\n<p>Sign up again and we will send you a new one.</p>`);
 }

@@ -6,8 +6,10 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
+import { createMailer, type Mailer } from '../infra/mailer.ts';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 import { adminLeadRoutes } from './admin/leads.ts';
+import { confirmationRoutes } from './confirmation.ts';
 import { requireAdmin } from './auth.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { RouteDeps } from './deps.ts';
@@ -24,6 +26,8 @@ export interface ApiDeps {
   campaigns: CampaignRegistry;
   /** How long one call into Temporal may take before the request answers 503. */
   temporalTimeoutMs?: number;
+  /** Default: one built from the config, closed with the server. */
+  mailer?: Mailer;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
@@ -33,10 +37,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // Token paths can be long (a click token carries its URL).
     routerOptions: { maxParamLength: 8192 },
   });
+  const mailer = deps.mailer ?? createMailer(deps.config);
+  if (!deps.mailer) app.addHook('onClose', () => mailer.close());
   const routeDeps: RouteDeps = {
     config: deps.config,
     db: deps.db,
     campaigns: deps.campaigns,
+    mailer,
     temporal: { client: deps.temporal, timeoutMs: deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS },
   };
 
@@ -56,6 +63,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes(routeDeps));
   await app.register(trackingRoutes(routeDeps));
   await app.register(unsubscribeRoutes(routeDeps));
+  await app.register(confirmationRoutes(routeDeps));
   await app.register(dashboardRoutes(routeDeps));
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));

@@ -8,6 +8,7 @@
 // so a message counts one open and one click per link however often it is reloaded.
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { consentRefused } from '../core/consent.ts';
 import { openToken } from '../infra/tokens.ts';
 import { recordEngagement } from './engagement.ts';
 import { sendError } from './errors.ts';
@@ -21,11 +22,6 @@ const NO_CACHE = {
   pragma: 'no-cache',
   expires: '0',
 };
-
-/** Tracking is off for a lead who said no (consent.given === false); unknown consent tracks. */
-export function trackingAllowed(consent: unknown): boolean {
-  return !(typeof consent === 'object' && consent !== null && (consent as { given?: unknown }).given === false);
-}
 
 /** Only web links are redirected to; anything else minted by mistake is not followed. */
 export function safeRedirectTarget(url: string): string | undefined {
@@ -55,7 +51,7 @@ export function trackingRoutes({ config, db, temporal }: RouteDeps) {
         where: { idempotencyKey: messageKey },
         select: { leadId: true, campaignId: true, templateId: true, stepKey: true, lead: { select: { consent: true } } },
       });
-      if (!message || !trackingAllowed(message.lead.consent)) return;
+      if (!message || consentRefused(message.lead.consent)) return;
       await recordEngagement(
         { db, temporal },
         {

@@ -5,8 +5,12 @@
 // committed first and on its own; then an `unsubscribe` event is recorded and the lead's
 // journeys are signalled to exit. If Temporal is unreachable at that moment the reader is
 // still unsubscribed (no more mail), the event is not kept, and a repeated POST signals.
+// The withdrawal is also the lead's consent history (api/consent.ts). Links minted before
+// addresses were lower-cased carry the old spelling: it is normalised on the way in.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { normalizeEmail } from '../core/rules/email.ts';
 import { openToken } from '../infra/tokens.ts';
+import { recordConsent, senderName } from './consent.ts';
 import { recordEngagement } from './engagement.ts';
 import { RETRY_AFTER_SECONDS } from './errors.ts';
 import { PAGE_HEADERS, confirmUnsubscribePage, errorPage, invalidLinkPage, preferencesPage, unsubscribedPage } from './pages.ts';
@@ -23,7 +27,7 @@ export function unsubscribeMethod(body: unknown): 'one-click' | 'page' | 'post' 
 }
 
 export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
-  const sender = /^(.*?)\s*</.exec(config.MAIL_FROM)?.[1] || 'us';
+  const sender = senderName(config.MAIL_FROM);
 
   function html(reply: FastifyReply, status: number, body: string) {
     return reply.code(status).headers(PAGE_HEADERS).send(body);
@@ -38,25 +42,27 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
     app.get<{ Params: { token: string }; Querystring: { preferences?: string } }>('/u/:token', async (req, reply) => {
       const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
       if (!token) return html(reply, 404, invalidLinkPage());
-      const suppressed = await db.suppression.findUnique({ where: { email: token.e }, select: { reason: true } });
+      const email = normalizeEmail(token.e);
+      const suppressed = await db.suppression.findUnique({ where: { email }, select: { reason: true } });
       if (req.query.preferences !== undefined)
-        return html(reply, 200, preferencesPage({ email: token.e, sender, subscribed: !suppressed }));
-      if (suppressed) return html(reply, 200, unsubscribedPage({ email: token.e, sender }));
-      return html(reply, 200, confirmUnsubscribePage({ email: token.e, sender }));
+        return html(reply, 200, preferencesPage({ email, sender, subscribed: !suppressed }));
+      if (suppressed) return html(reply, 200, unsubscribedPage({ email, sender }));
+      return html(reply, 200, confirmUnsubscribePage({ email, sender }));
     });
 
     app.post<{ Params: { token: string } }>('/u/:token', { bodyLimit: 8 * 1024 }, async (req, reply) => {
       const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
       if (!token) return html(reply, 404, invalidLinkPage());
+      const email = normalizeEmail(token.e);
       const method = unsubscribeMethod(req.body);
 
       let suppressedAt: Date;
       try {
         await db.suppression.createMany({
-          data: [{ email: token.e, reason: 'unsubscribed', detail: method }],
+          data: [{ email, reason: 'unsubscribed', detail: method }],
           skipDuplicates: true,
         });
-        const row = await db.suppression.findUniqueOrThrow({ where: { email: token.e } });
+        const row = await db.suppression.findUniqueOrThrow({ where: { email } });
         suppressedAt = row.createdAt;
       } catch (err) {
         req.log.error({ err }, 'unsubscribe could not be recorded');
@@ -67,6 +73,9 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
         ? await db.lead.findUnique({ where: { id: token.l }, select: { id: true } }).catch(() => null)
         : null;
       if (lead) {
+        await recordConsent(db, lead.id, { given: false, method: `unsubscribe (${method})` }, 'unsubscribe').catch(
+          (err: unknown) => req.log.error({ err, leadId: lead.id }, 'unsubscribed, but the consent history could not be written'),
+        );
         try {
           // One event per suppression: repeats of this POST are duplicates, but after a
           // re-subscribe (suppression lifted) a new unsubscribe is a new event.
@@ -77,14 +86,14 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
               leadId: lead.id,
               type: 'unsubscribe',
               occurredAt: new Date().toISOString(),
-              data: { method, email: token.e },
+              data: { method, email },
             },
           );
         } catch (err) {
           req.log.error({ err, leadId: lead.id }, 'unsubscribed, but the journeys could not be told yet');
         }
       }
-      return html(reply, 200, unsubscribedPage({ email: token.e, sender }));
+      return html(reply, 200, unsubscribedPage({ email, sender }));
     });
   };
 }

@@ -3,6 +3,7 @@
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
+import { assertSafeToServe } from '../config/safety.ts';
 import { buildServer } from '../api/server.ts';
 import { loadCatalog } from '../email/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
@@ -22,6 +23,7 @@ export async function startWorker(
   config: Config,
   opts: { db?: Db; workflowBundle?: CreateWorkerOptions['workflowBundle']; faults?: SendFaults } = {},
 ): Promise<RunningWorker> {
+  assertSafeToServe(config, 'worker');
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const mailer = createMailer(config);
   // Refuse to start with an invalid campaign or template: better now than at send time.
@@ -58,6 +60,7 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
+  assertSafeToServe(config, 'api');
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const temporal = await connectClient(config, { lazy: true });
   const campaigns = new CampaignRegistry(config.campaignsDir);

@@ -1,12 +1,13 @@
 // All settings in one place, read from the environment and validated at start-up.
-// Defaults are for development only; `loadConfig` refuses the development secrets when
-// NODE_ENV=production, so a production deployment must set them (marked "prod: required").
+// Defaults are for development only: a worker or API refuses the development secrets unless
+// nobody but this machine can reach it (config/safety.ts), so a deployment must set the ones
+// its process uses (marked "prod: required").
 import path from 'node:path';
 import { z } from 'zod';
 
-const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
-const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
-const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
+export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
+export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
+export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -68,7 +69,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),
   // prod: required. Comma-separated; several are valid at once so secrets can be rotated.
   WEBHOOK_SECRET: list.default([DEV_WEBHOOK_SECRET]),
-  // Development only: accept unsigned webhooks. Refused in production.
+  // Development only: accept unsigned webhooks. Refused unless the API serves only this machine.
   WEBHOOK_SIGNATURE_DISABLED: bool.default(false),
   // prod: required. Comma-separated bearer tokens for the admin API and dashboard.
   ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
@@ -85,6 +86,8 @@ const envSchema = z.object({
 });
 
 export type Config = z.infer<typeof envSchema> & {
+  /** The variables the environment set (the rest are defaults). */
+  explicit: ReadonlySet<string>;
   dataDir: string;
   inboxDir: string;
   templatesDir: string;
@@ -106,20 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const c = parsed.data;
-  if (c.NODE_ENV === 'production') {
-    const problems: string[] = [];
-    if (c.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET)) problems.push('WEBHOOK_SECRET: must be set in production');
-    if (c.ADMIN_TOKENS.includes(DEV_ADMIN_TOKEN)) problems.push('ADMIN_TOKENS: must be set in production');
-    if (c.TRACKING_SECRET === DEV_TRACKING_SECRET) problems.push('TRACKING_SECRET: must be set in production');
-    if (c.WEBHOOK_SIGNATURE_DISABLED) problems.push('WEBHOOK_SIGNATURE_DISABLED: not allowed in production');
-    for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
-      if (!present[key]) problems.push(`${key}: must be set in production`);
-    }
-    if (problems.length) throw new ConfigError(problems);
-  }
   const dataDir = path.resolve(cwd, c.NURTURE_DATA_DIR);
   return {
     ...c,
+    explicit: new Set(Object.keys(present).filter((k) => k in envSchema.shape)),
     dataDir,
     inboxDir: path.join(dataDir, 'inbox'),
     templatesDir: path.resolve(cwd, c.NURTURE_TEMPLATES_DIR),

@@ -7,7 +7,8 @@ import { z } from 'zod';
 export type TokenPayload =
   | { k: 'u'; l: string; e: string } // unsubscribe: lead id, email
   | { k: 'o'; m: string } // open: sent message idempotency key
-  | { k: 'c'; m: string; u: string }; // click: sent message idempotency key, target URL
+  | { k: 'c'; m: string; u: string } // click: sent message idempotency key, target URL
+  | { k: 's'; i: string }; // subscription confirmation (double opt-in): its id
 
 export type TokenKind = TokenPayload['k'];
 export type TokenOf<K extends TokenKind> = Extract<TokenPayload, { k: K }>;
@@ -17,6 +18,7 @@ const payloadSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('u'), l: z.string().min(1), e: z.string().min(3) }),
   z.object({ k: z.literal('o'), m: z.string().min(1) }),
   z.object({ k: z.literal('c'), m: z.string().min(1), u: z.string().min(1) }),
+  z.object({ k: z.literal('s'), i: z.string().min(1) }),
 ]);
 
 /** Longest token accepted: a click token carries its URL, and URLs in email stay well under this. */

@@ -77,8 +77,12 @@ describe('GET /t/o/<token> (open pixel)', () => {
     expect(await stack.db.engagementEvent.count({ where: { leadId: lead.leadId } })).toBe(0);
   });
 
-  it('records nothing for a lead who did not consent, but still serves the pixel and the redirect', async () => {
-    const lead = await signupAndWelcome('no-consent', { consent: { given: false } });
+  it('records nothing for a lead who withdrew consent, but still serves the pixel and the redirect', async () => {
+    const lead = await signupAndWelcome('no-consent');
+    // A lead who refuses consent is never mailed; one who withdraws it after the mail went out
+    // is no longer tracked.
+    const withdrawn = await stack.post('/webhooks/signup', { email: lead.email, consent: { given: false } });
+    expect(withdrawn.body).toMatchObject({ consent: 'refused' });
     expect((await stack.get(lead.links.opens[0]!)).status).toBe(200);
     const click = await stack.get(lead.links.clicks[0]!);
     expect(click.status).toBe(302);

@@ -18,6 +18,8 @@ beforeAll(async () => {
   stack = await startDeliveryStack({
     env: {
       PUBLIC_URL,
+      // Links to a public URL: the development secret is refused (config/safety.ts).
+      TRACKING_SECRET: 'delivery-message-tracking-secret',
       MAIL_FROM: 'Acme Nurture <hello@acme.example>',
       MAIL_POSTAL_ADDRESS: POSTAL,
       MAIL_UNSUBSCRIBE_MAILTO: 'unsubscribe@acme.example',

@@ -10,6 +10,7 @@
 // Message-ID (at-least-once at that gap only; receivers de-duplicate on Message-ID).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/index.ts';
+import { consentRefused } from '../../core/consent.ts';
 import type { Catalog } from '../../email/index.ts';
 import type { SentMessage } from '../../generated/prisma/client.ts';
 import type { Db } from '../../infra/db.ts';
@@ -68,7 +69,9 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const existing = await db.sentMessage.findUnique({ where: { idempotencyKey } });
       if (existing && FINISHED.has(existing.status)) return outcomeOf(existing);
 
-      const lead = await db.lead.findUniqueOrThrow({ where: { id: req.leadId } });
+      const lead = await db.lead.findUnique({ where: { id: req.leadId } });
+      // Erased or deleted: no retry will bring the lead back, so the journey is told at once.
+      if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} no longer exists`, 'LeadGone');
       const messageId = messageIdFor(idempotencyKey, config.MAIL_FROM);
       const row = {
         idempotencyKey,
@@ -85,8 +88,11 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const accepted = acceptedByEarlierAttempt();
       if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
 
-      // Checked at send time, not at enrollment: an unsubscribe stops the very next email.
-      const suppression = await db.suppression.findUnique({ where: { email: lead.email } });
+      // Checked at send time, not at enrollment: an unsubscribe, or consent withdrawn by a later
+      // signup, stops the very next email.
+      const suppression = consentRefused(lead.consent)
+        ? { reason: 'consent withdrawn' }
+        : await db.suppression.findUnique({ where: { email: lead.email } });
       if (suppression) {
         const reason = `suppressed: ${suppression.reason}`;
         await db.sentMessage.upsert({

@@ -1,19 +1,19 @@
 // POST /webhooks/signup: validate, record the lead, then enroll it in its campaign's journey.
 // The answer is sent only once the lead is in PostgreSQL and Temporal accepted the journey.
+// Consent decides first (core/consent.ts): refused → stored, never enrolled; an address the
+// person unsubscribed → they are asked to confirm by email (api/consent.ts).
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { leadSnapshotOf, signupSchema, type Signup } from '../../core/lead.ts';
+import { decideSignup } from '../../core/consent.ts';
+import { signupSchema, type Signup } from '../../core/lead.ts';
 import { describeIssues } from '../../core/rules/schemas.ts';
-import { enrollLead } from '../../workflows/journey/client.ts';
 import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
+import { enroll, recordConsent, requestConfirmation } from '../consent.ts';
 import { sendError } from '../errors.ts';
 import type { RouteDeps } from '../deps.ts';
 
 const SIGNUP_BODY_LIMIT = 256 * 1024;
-
-/** Suppressions a signup with consent lifts; bounces and manual blocks stay (not about consent). */
-const CONSENT_LIFTS = ['unsubscribed', 'complained'];
 
 /** Signup event ids live in engagement_events, namespaced so they never collide with events'. */
 const signupEventId = (eventId: string) => `signup:${eventId}`;
@@ -26,6 +26,8 @@ interface LeadRow {
   company: string | null;
   timezone: string | null;
   properties: Record<string, string | number | boolean> | null;
+  /** The latest recorded consent, before this signup. */
+  consent: unknown;
   inserted: boolean;
   /** The address's global suppression, if any: read in the same statement. */
   suppression_reason: string | null;
@@ -35,14 +37,14 @@ interface LeadRow {
  * One statement, atomic under concurrency (INSERT … ON CONFLICT DO UPDATE): 50 identical
  * signups at once make one lead, and exactly one of them learns it was new (xmax = 0 only
  * on the row version an INSERT created). A repeat signup fills in what it brings and keeps
- * the rest; properties are merged, newer values win.
+ * the rest; properties are merged, newer values win. Consent is not written here: it is
+ * recorded as history once the signup's decision is known.
  */
 async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
   const rows = await db.$queryRaw<LeadRow[]>`
-    INSERT INTO leads (id, email, first_name, last_name, company, timezone, source, properties, consent, created_at, updated_at)
+    INSERT INTO leads (id, email, first_name, last_name, company, timezone, source, properties, created_at, updated_at)
     VALUES (${crypto.randomUUID()}::uuid, ${s.email}, ${s.firstName ?? null}, ${s.lastName ?? null}, ${s.company ?? null},
             ${s.timezone ?? null}, ${s.source ?? null}, ${JSON.stringify(s.properties ?? {})}::jsonb,
-            ${s.consent ? JSON.stringify(s.consent) : null}::jsonb,
             now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
     ON CONFLICT (email) DO UPDATE SET
       first_name = COALESCE(EXCLUDED.first_name, leads.first_name),
@@ -51,16 +53,15 @@ async function upsertLead(db: Db, s: Signup): Promise<LeadRow> {
       timezone   = COALESCE(EXCLUDED.timezone, leads.timezone),
       source     = COALESCE(EXCLUDED.source, leads.source),
       properties = leads.properties || EXCLUDED.properties,
-      consent    = COALESCE(EXCLUDED.consent, leads.consent),
       updated_at = now() AT TIME ZONE 'UTC'
-    RETURNING id::text AS id, email, first_name AS "firstName", last_name AS "lastName", company, timezone, properties, (xmax = 0) AS inserted,
+    RETURNING id::text AS id, email, first_name AS "firstName", last_name AS "lastName", company, timezone, properties, consent, (xmax = 0) AS inserted,
               (SELECT reason FROM suppressions WHERE suppressions.email = leads.email) AS suppression_reason`;
   const row = rows[0];
   if (!row) throw new Error('lead upsert returned no row');
   return row;
 }
 
-export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
+export function signupRoutes({ config, db, temporal, campaigns, mailer }: RouteDeps) {
   return async (app: FastifyInstance) => {
     app.post('/webhooks/signup', { bodyLimit: SIGNUP_BODY_LIMIT }, async (req, reply) => {
       const parsed = signupSchema.safeParse(req.body);
@@ -89,27 +90,27 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
       }
 
       const lead = await upsertLead(db, s);
-      let suppression = lead.suppression_reason === null ? null : { reason: lead.suppression_reason };
-      if (suppression && s.consent?.given === true && CONSENT_LIFTS.includes(suppression.reason)) {
-        await db.suppression.deleteMany({ where: { email: lead.email, reason: { in: CONSENT_LIFTS } } });
-        suppression = null;
-      }
       const workflowId = journeyWorkflowId(campaignId, lead.id);
+      const decision = decideSignup({ consent: s.consent, recorded: lead.consent, suppression: lead.suppression_reason });
+      // Consent this signup brings is history, also when refused; a claim of consent for an
+      // address the person unsubscribed is recorded only once they confirm it.
+      if (s.consent && decision.kind !== 'confirm') await recordConsent(db, lead.id, s.consent, 'signup');
 
-      let enrolled = false;
-      if (!suppression) {
-        // ON CONFLICT DO NOTHING: concurrent signups never race on the (lead, campaign) key.
-        await db.enrollment.createMany({
-          data: [{ leadId: lead.id, campaignId, campaignVersion: campaign.version, workflowId }],
-          skipDuplicates: true,
-        });
-        const result = await enrollLead(temporal, {
-          lead: leadSnapshotOf(lead),
-          campaign,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          historyLimit: config.JOURNEY_HISTORY_LIMIT,
-        });
-        enrolled = result.enrolled;
+      let answer: Record<string, unknown>;
+      if (decision.kind === 'enroll') {
+        answer = { enrolled: (await enroll({ db, temporal, config }, lead, campaign)).enrolled };
+      } else if (decision.kind === 'no_consent') {
+        answer = { enrolled: false, consent: 'refused' };
+      } else {
+        answer = { enrolled: false, suppressed: true, suppressionReason: decision.reason };
+        if (decision.kind === 'confirm') {
+          try {
+            answer.confirmation = await requestConfirmation({ db, config, mailer }, lead, campaignId, s.consent!);
+          } catch (err) {
+            req.log.error({ err, leadId: lead.id }, 'the subscription confirmation could not be sent');
+            return sendError(reply, 503, 'unavailable', 'the confirmation email could not be sent; retry later');
+          }
+        }
       }
 
       if (s.eventId) {
@@ -129,13 +130,7 @@ export function signupRoutes({ config, db, temporal, campaigns }: RouteDeps) {
         if (count === 0) return reply.code(200).send(duplicateBody(lead.id, campaignId));
       }
 
-      return reply.code(202).send({
-        leadId: lead.id,
-        workflowId,
-        newLead: lead.inserted,
-        enrolled,
-        ...(suppression ? { suppressed: true, suppressionReason: suppression.reason } : {}),
-      });
+      return reply.code(202).send({ leadId: lead.id, workflowId, newLead: lead.inserted, ...answer });
     });
   };
 }

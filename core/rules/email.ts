@@ -5,9 +5,12 @@
 export const EMAIL_MAX_LENGTH = 320;
 export const EMAIL_MESSAGE = 'must be an email address';
 
-/** Trims and lower-cases the domain; the local part is kept as given (RFC 5321). */
+/**
+ * Trims and lower-cases the whole address. RFC 5321 lets a server treat local parts
+ * case-sensitively, but no mailbox provider does, and `Ada@x.com` and `ada@x.com` are one
+ * person: one lead, and one unsubscribe that stops both spellings. Leads and suppressions are
+ * stored in this spelling (a CHECK constraint holds the database to it).
+ */
 export function normalizeEmail(raw: string): string {
-  const trimmed = raw.trim();
-  const at = trimmed.lastIndexOf('@');
-  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
+  return raw.trim().toLowerCase();
 }

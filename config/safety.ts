@@ -1,0 +1,71 @@
+// Secure by default: a worker or API started with a development secret, or without TLS in its
+// public URL, refuses to start unless nobody but this machine can reach it. The rule reads what
+// the process does (where it listens, the URL it puts in mail), not NODE_ENV, which a deploy
+// can forget; NODE_ENV=production only makes it stricter (never "local").
+import { isLocalUrl, isLoopbackHost } from '../core/rules/host.ts';
+import { ConfigError, DEV_ADMIN_TOKEN, DEV_TRACKING_SECRET, DEV_WEBHOOK_SECRET, type Config } from './index.ts';
+
+/** The long-running processes; each is asked only for the settings it uses. */
+export type Role = 'api' | 'worker';
+
+interface Secret {
+  key: keyof Config & string;
+  development: string;
+  roles: readonly Role[];
+}
+
+/** Every secret with a development default, and which process needs it. */
+const SECRETS: readonly Secret[] = [
+  { key: 'WEBHOOK_SECRET', development: DEV_WEBHOOK_SECRET, roles: ['api'] },
+  { key: 'ADMIN_TOKENS', development: DEV_ADMIN_TOKEN, roles: ['api'] },
+  // The worker seals unsubscribe and tracking links; the API opens them.
+  { key: 'TRACKING_SECRET', development: DEV_TRACKING_SECRET, roles: ['api', 'worker'] },
+];
+
+/** Settings whose development default points at this machine: a deployment names its own. */
+const PRODUCTION_REQUIRED: Record<Role, ReadonlyArray<keyof Config & string>> = {
+  api: ['DATABASE_URL', 'PUBLIC_URL'],
+  worker: ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'],
+};
+
+/**
+ * Only this machine can reach what the process serves: the API listens on loopback and the
+ * links in mail (PUBLIC_URL) point at this machine. The worker listens nowhere; its mail does.
+ */
+export function servesOnlyThisMachine(config: Pick<Config, 'HOST' | 'PUBLIC_URL' | 'NODE_ENV'>, role: Role): boolean {
+  if (config.NODE_ENV === 'production') return false;
+  return (role === 'worker' || isLoopbackHost(config.HOST)) && isLocalUrl(config.PUBLIC_URL);
+}
+
+/** What stops this process from serving the public safely, one line per variable. */
+export function safetyProblems(config: Config, role: Role): string[] {
+  if (servesOnlyThisMachine(config, role)) return [];
+  const where =
+    role === 'api'
+      ? `the API listens on ${config.HOST} and links point at ${config.PUBLIC_URL}`
+      : `links point at ${config.PUBLIC_URL}`;
+  const problems: string[] = [];
+  for (const s of SECRETS) {
+    if (!s.roles.includes(role)) continue;
+    const value = config[s.key] as unknown;
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    if (values.includes(s.development))
+      problems.push(`${s.key}: the development default must not serve others (${where}); set your own`);
+  }
+  if (role === 'api' && config.WEBHOOK_SIGNATURE_DISABLED)
+    problems.push(`WEBHOOK_SIGNATURE_DISABLED: unsigned webhooks are only for development on this machine (${where})`);
+  if (!config.PUBLIC_URL.startsWith('https://'))
+    problems.push(`PUBLIC_URL: must be an https:// URL when others can reach it (${config.PUBLIC_URL})`);
+  if (config.NODE_ENV === 'production') {
+    for (const key of PRODUCTION_REQUIRED[role]) {
+      if (!config.explicit.has(key)) problems.push(`${key}: must be set in production`);
+    }
+  }
+  return problems;
+}
+
+/** Throws ConfigError listing every problem; called by the worker and API before they start. */
+export function assertSafeToServe(config: Config, role: Role): void {
+  const problems = safetyProblems(config, role);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
