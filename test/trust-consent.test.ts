@@ -21,11 +21,24 @@ stages:
       - waitFor: [purchase]
 `;
 
+/** A second email a few seconds after the welcome: time to delete the lead in between. */
+const GONE_CAMPAIGN = `
+id: gone-test
+name: Lead gone (test)
+stages:
+  awareness:
+    steps:
+      - send: welcome
+      - wait: 3s
+      - send: first-value
+`;
+
 let stack: TestStack;
 let campaignsDir: string;
 beforeAll(async () => {
   campaignsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-consent-campaigns-'));
   fs.writeFileSync(path.join(campaignsDir, 'consent-test.yaml'), CAMPAIGN);
+  fs.writeFileSync(path.join(campaignsDir, 'gone-test.yaml'), GONE_CAMPAIGN);
   stack = await startStack({ NURTURE_CAMPAIGNS_DIR: campaignsDir, DEFAULT_CAMPAIGN: 'consent-test' });
 });
 afterAll(async () => {
@@ -167,5 +180,18 @@ describe('consent', () => {
       expect(res).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
       expect(res.confirmation).toBeUndefined();
     }
+  });
+
+  it("a lead deleted behind Nurture's back ends its journey instead of retrying forever", async () => {
+    const email = stack.email('gone');
+    const res = await signup({ email, campaign: 'gone-test' });
+    await stack.inbox.waitFor((m) => m.to.includes(email));
+    await stack.db.lead.delete({ where: { id: res.leadId } });
+    const handle = stack.temporal.workflow.getHandle(res.workflowId);
+    await expect.poll(async () => (await handle.describe()).status.name, { timeout: 30_000 }).toBe('FAILED');
+    await expect(handle.result()).rejects.toThrow();
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).toContain('LeadGone');
+    expect(stack.inbox.to(email)).toHaveLength(1);
   });
 });
