@@ -32,7 +32,7 @@ const PRODUCTION_REQUIRED: Record<Role, ReadonlyArray<keyof Config & string>> = 
  * Only this machine can reach what the process serves: the API listens on loopback and the
  * links in mail (PUBLIC_URL) point at this machine. The worker listens nowhere; its mail does.
  */
-export function servesOnlyThisMachine(config: Pick<Config, 'HOST' | 'PUBLIC_URL' | 'NODE_ENV'>, role: Role): boolean {
+function servesOnlyThisMachine(config: Pick<Config, 'HOST' | 'PUBLIC_URL' | 'NODE_ENV'>, role: Role): boolean {
   if (config.NODE_ENV === 'production') return false;
   return (role === 'worker' || isLoopbackHost(config.HOST)) && isLocalUrl(config.PUBLIC_URL);
 }

@@ -67,7 +67,7 @@ SELECT l."id" AS "loser", (
 FROM "leads" l;
 DELETE FROM "lead_merges" WHERE "loser" = "survivor";
 
--- Fields the survivor lacks come from the others (newest first); properties merge, newer win.
+-- Fields the survivor lacks come from the others (newest first), properties merge (newer win).
 UPDATE "leads" s SET
   "first_name" = COALESCE(s."first_name", m."first_name"),
   "last_name"  = COALESCE(s."last_name", m."last_name"),
