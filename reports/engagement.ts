@@ -31,11 +31,12 @@ export async function loadEngagement(db: Db, f: { campaign?: string } & Period):
              count(*) FILTER (WHERE status = 'suppressed')::int AS suppressed
       FROM sent_messages WHERE claimed_at >= ${utc(f.from)} AND claimed_at < ${utc(f.to)} ${campaign('campaign_id')}
       GROUP BY template_id`,
-    // Two hash aggregates instead of count(DISTINCT): no sort of every event.
+    // Two hash aggregates instead of count(DISTINCT): no sort of every event. Pending rows
+    // (journeys still being told, see api/engagement.ts) are not counted until settled.
     db.$queryRaw<Array<{ template_id: string; type: EngagementType; leads: number; events: number }>>`
       SELECT template_id, type, count(*)::int AS leads, sum(n)::int AS events FROM (
         SELECT template_id, type, lead_id, count(*) AS n FROM engagement_events
-        WHERE template_id IS NOT NULL AND type IN (${Prisma.join([...ENGAGEMENT_TYPES])})
+        WHERE template_id IS NOT NULL AND type IN (${Prisma.join([...ENGAGEMENT_TYPES])}) AND pending_since IS NULL
           AND occurred_at >= ${utc(f.from)} AND occurred_at < ${utc(f.to)} ${campaign('campaign_id')}
         GROUP BY template_id, type, lead_id) per_lead
       GROUP BY template_id, type`,

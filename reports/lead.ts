@@ -14,7 +14,8 @@ export async function loadLeadRecord(db: Db, id: string) {
     db.lead.findUnique({ where: { id } }),
     db.enrollment.findMany({ where: { leadId: id }, orderBy: { enrolledAt: 'asc' } }),
     db.sentMessage.findMany({ ...recent, orderBy: { claimedAt: 'desc' } }),
-    db.engagementEvent.findMany({ ...recent, orderBy: { occurredAt: 'desc' } }),
+    // Settled events only: a pending one may still be dropped (api/engagement.ts).
+    db.engagementEvent.findMany({ ...recent, where: { leadId: id, pendingSince: null }, orderBy: { occurredAt: 'desc' } }),
     db.stageChange.findMany({ ...recent, orderBy: { occurredAt: 'desc' } }),
     db.leadFlag.findMany({ ...recent, orderBy: { createdAt: 'desc' } }),
     db.salesNotification.findMany({ ...recent, orderBy: { createdAt: 'desc' } }),

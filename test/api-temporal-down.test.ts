@@ -103,8 +103,8 @@ describe('Temporal stopped', () => {
     expect(res.retryAfter).toMatch(/^\d+$/);
     expect(res.body).toMatchObject({ error: 'temporarily_unavailable', eventId: event.eventId });
     expect(await db.engagementEvent.count({ where: { eventId: event.eventId } })).toBe(0);
-    // The suppression belongs to the same transaction: not kept either.
-    expect(await db.suppression.findUnique({ where: { email } })).toBeNull();
+    // The suppression is committed as soon as the event is claimed: stopping mail is never wrong.
+    expect(await db.suppression.findUnique({ where: { email } })).toMatchObject({ reason: 'unsubscribed' });
 
     // A batch: 503 overall, every event marked, none kept.
     const batch = await post('/webhooks/events', {

@@ -15,7 +15,7 @@ import type { RouteDeps } from '../deps.ts';
 
 const EVENT_BODY_LIMIT = 256 * 1024;
 const BATCH_BODY_LIMIT = 2 * 1024 * 1024;
-/** Leads processed at once within a batch (each holds a pool connection while signalling). */
+/** Leads processed at once within a batch (each waits on Temporal; no pool connection is held meanwhile). */
 const BATCH_CONCURRENCY = 4;
 
 export interface EventResult {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "engagement_events" ADD COLUMN     "pending_since" TIMESTAMP(3);
+
