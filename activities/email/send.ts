@@ -19,6 +19,7 @@ import { composer } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
 import { classifySmtpError } from './smtp-errors.ts';
 import { effectKey } from '../../core/journey/effect-key.ts';
+import { erasedAddressHash } from '../../privacy/address-hash.ts';
 import type { IssuedDiscount } from '../../core/journey/state.ts';
 
 export interface SendEmailRequest {
@@ -85,10 +86,14 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const accepted = acceptedByEarlierAttempt();
       if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
 
-      // Checked at send time, not at enrollment: an unsubscribe stops the very next email.
-      const suppression = await db.suppression.findUnique({ where: { email: lead.email } });
-      if (suppression) {
-        const reason = `suppressed: ${suppression.reason}`;
+      // Checked at send time, not at enrollment: an unsubscribe or an erasure stops the very
+      // next email. An erased address is known only by its keyed hash (privacy/address-hash.ts).
+      const [suppression, erased] = await db.$transaction([
+        db.suppression.findUnique({ where: { email: lead.email } }),
+        db.erasedAddress.findUnique({ where: { hash: erasedAddressHash(config.ERASURE_HASH_KEY, lead.email) } }),
+      ]);
+      if (suppression || erased) {
+        const reason = `suppressed: ${erased ? 'erased' : suppression!.reason}`;
         await db.sentMessage.upsert({
           where: { idempotencyKey },
           create: { ...row, status: 'suppressed', reason },
