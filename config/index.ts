@@ -76,7 +76,7 @@ const envSchema = z.object({
   ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
   // prod: required. Signs tracking and unsubscribe tokens.
   TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
-  // prod: required. Keys the hash kept of an erased address (HMAC-SHA256), so it is refused
+  // prod: set it. Keys the hash kept of an erased address (HMAC-SHA256), so it is refused
   // forever without being stored. Changing it forgets every erased address: never rotate it.
   ERASURE_HASH_KEY: z.string().min(16).default(DEV_ERASURE_HASH_KEY),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
