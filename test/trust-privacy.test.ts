@@ -188,14 +188,13 @@ describe('DELETE /api/leads/:id and GET /api/leads/:id/export', () => {
 
     const erased = await admin('DELETE', `/api/leads/${person.leadId}`);
     expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+    await expectErased(person);
     expect(erased.body).toMatchObject({
       erased: true,
       rows: { leads: 1, enrollments: 2, sent_messages: 2, sales_notifications: 1, suppressions: 1 },
       workflows: { erased: 2, terminated: 1 },
     });
     expect(erased.body.rows.engagement_events).toBeGreaterThanOrEqual(1);
-
-    await expectErased(person);
 
     // The audit: who (the token's fingerprint, never the token) and how much, never whom.
     const audit = await stack.db.privacyAudit.findMany({ where: { at: { gte: new Date(Date.now() - 10 * 60_000) } } });
