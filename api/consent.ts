@@ -10,6 +10,7 @@ import type { ParsedCampaign } from '../core/campaign/load.ts';
 import type { Db } from '../infra/db.ts';
 import type { Mailer } from '../infra/mailer.ts';
 import { sealToken } from '../infra/tokens.ts';
+import { erasedAddressHash } from '../privacy/address-hash.ts';
 import { enrollLead, type EnrollResult } from '../workflows/journey/client.ts';
 import { journeyWorkflowId } from '../workflows/journey/types.ts';
 import { escapeHtml } from './pages.ts';
@@ -145,6 +146,7 @@ export async function confirmSubscription(deps: RouteDeps, confirmationId: strin
     if (row.expiresAt.getTime() < Date.now()) return { status: 'expired', email: row.lead.email };
     const consent = { ...(row.consent as Omit<ConsentClaim, 'given'>), given: true, method: 'double-opt-in' };
     await db.suppression.deleteMany({ where: { email: row.lead.email, reason: { in: [...PERSON_CHOSEN_SUPPRESSIONS] } } });
+    await db.erasedAddress.deleteMany({ where: { hash: erasedAddressHash(deps.config.ERASURE_HASH_KEY, row.lead.email) } });
     await recordConsent(db, row.leadId, { ...consent, at: new Date().toISOString() }, 'confirmation');
     await db.subscriptionConfirmation.update({ where: { id: row.id }, data: { confirmedAt: new Date() } });
   }

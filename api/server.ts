@@ -67,7 +67,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes(routeDeps));
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));
-    await admin.register(adminLeadRoutes(deps.db));
+    await admin.register(adminLeadRoutes(routeDeps));
   });
   return app;
 }

@@ -7,6 +7,7 @@ import { runDev } from '../app/dev.ts';
 import { CliError } from './errors.ts';
 import { registerTemplateCommands } from './templates.ts';
 import { registerReportCommands } from './report.ts';
+import { registerLeadCommands } from './leads.ts';
 import { startApi, startWorker } from '../app/services.ts';
 
 // `nurture campaign simulate … | head` closes the pipe early: that is not an error.
@@ -75,6 +76,7 @@ program
 registerCampaignCommands(program);
 registerTemplateCommands(program);
 registerReportCommands(program);
+registerLeadCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError) {

@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
+/** Keys the hashes of erased addresses (privacy/address-hash.ts); development only. */
+export const DEV_ERASURE_HASH_KEY = 'dev-erasure-hash-key-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -75,6 +77,9 @@ const envSchema = z.object({
   ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
   // prod: required. Signs tracking and unsubscribe tokens.
   TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
+  // prod: set it. Keys the hash kept of an erased address (HMAC-SHA256), so it is refused
+  // forever without being stored. Changing it forgets every erased address: never rotate it.
+  ERASURE_HASH_KEY: z.string().min(16).default(DEV_ERASURE_HASH_KEY),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),

@@ -6,6 +6,7 @@ const OWN = {
   WEBHOOK_SECRET: 'a-webhook-secret-of-our-own',
   ADMIN_TOKENS: 'an-admin-token-of-our-own',
   TRACKING_SECRET: 'a-tracking-secret-of-our-own',
+  ERASURE_HASH_KEY: 'an-erasure-hash-key-of-our-own',
 };
 const PUBLIC = { HOST: '0.0.0.0', PUBLIC_URL: 'https://mail.example.com' };
 const variables = (problems: string[]) => problems.map((p) => p.slice(0, p.indexOf(':')));
@@ -21,18 +22,36 @@ describe('secure by default', () => {
   it('refuses every development secret the API uses once it listens beyond loopback, whatever NODE_ENV says', () => {
     for (const NODE_ENV of ['development', 'test']) {
       const problems = safetyProblems(loadConfig({ NODE_ENV, HOST: '0.0.0.0' }), 'api');
-      expect(variables(problems)).toEqual(['WEBHOOK_SECRET', 'ADMIN_TOKENS', 'TRACKING_SECRET', 'PUBLIC_URL']);
+      expect(variables(problems)).toEqual([
+        'WEBHOOK_SECRET',
+        'ADMIN_TOKENS',
+        'TRACKING_SECRET',
+        'ERASURE_HASH_KEY',
+        'PUBLIC_URL',
+      ]);
       expect(problems[0]).toMatch(/development default must not serve others \(the API listens on 0\.0\.0\.0/);
     }
   });
 
   it('refuses them when the links in mail point elsewhere, even on loopback', () => {
     const c = loadConfig({ PUBLIC_URL: 'https://mail.example.com' });
-    expect(variables(safetyProblems(c, 'api'))).toEqual(['WEBHOOK_SECRET', 'ADMIN_TOKENS', 'TRACKING_SECRET']);
+    expect(variables(safetyProblems(c, 'api'))).toEqual([
+      'WEBHOOK_SECRET',
+      'ADMIN_TOKENS',
+      'TRACKING_SECRET',
+      'ERASURE_HASH_KEY',
+    ]);
     // The worker needs no admin token or webhook secret: it is asked only for what it uses.
-    expect(variables(safetyProblems(c, 'worker'))).toEqual(['TRACKING_SECRET']);
+    expect(variables(safetyProblems(c, 'worker'))).toEqual(['TRACKING_SECRET', 'ERASURE_HASH_KEY']);
     expect(
-      safetyProblems(loadConfig({ PUBLIC_URL: 'https://mail.example.com', TRACKING_SECRET: OWN.TRACKING_SECRET }), 'worker'),
+      safetyProblems(
+        loadConfig({
+          PUBLIC_URL: 'https://mail.example.com',
+          TRACKING_SECRET: OWN.TRACKING_SECRET,
+          ERASURE_HASH_KEY: OWN.ERASURE_HASH_KEY,
+        }),
+        'worker',
+      ),
     ).toEqual([]);
   });
 
@@ -49,7 +68,14 @@ describe('secure by default', () => {
 
   it('is never local in production, and production names its own database, SMTP and URL', () => {
     const problems = safetyProblems(loadConfig({ NODE_ENV: 'production' }), 'worker');
-    expect(variables(problems)).toEqual(['TRACKING_SECRET', 'PUBLIC_URL', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL']);
+    expect(variables(problems)).toEqual([
+      'TRACKING_SECRET',
+      'ERASURE_HASH_KEY',
+      'PUBLIC_URL',
+      'DATABASE_URL',
+      'SMTP_URL',
+      'PUBLIC_URL',
+    ]);
     const set = loadConfig({
       NODE_ENV: 'production',
       ...OWN,

@@ -3,7 +3,14 @@
 // the process does (where it listens, the URL it puts in mail), not NODE_ENV, which a deploy
 // can forget; NODE_ENV=production only makes it stricter (never "local").
 import { isLocalUrl, isLoopbackHost } from '../core/rules/host.ts';
-import { ConfigError, DEV_ADMIN_TOKEN, DEV_TRACKING_SECRET, DEV_WEBHOOK_SECRET, type Config } from './index.ts';
+import {
+  ConfigError,
+  DEV_ADMIN_TOKEN,
+  DEV_ERASURE_HASH_KEY,
+  DEV_TRACKING_SECRET,
+  DEV_WEBHOOK_SECRET,
+  type Config,
+} from './index.ts';
 
 /** The long-running processes; each is asked only for the settings it uses. */
 export type Role = 'api' | 'worker';
@@ -20,6 +27,8 @@ const SECRETS: readonly Secret[] = [
   { key: 'ADMIN_TOKENS', development: DEV_ADMIN_TOKEN, roles: ['api'] },
   // The worker seals unsubscribe and tracking links; the API opens them.
   { key: 'TRACKING_SECRET', development: DEV_TRACKING_SECRET, roles: ['api', 'worker'] },
+  // The API erases and checks signups; the worker's every send checks the hash.
+  { key: 'ERASURE_HASH_KEY', development: DEV_ERASURE_HASH_KEY, roles: ['api', 'worker'] },
 ];
 
 /** Settings whose development default points at this machine: a deployment names its own. */

@@ -20,6 +20,7 @@ beforeAll(async () => {
       PUBLIC_URL,
       // Links to a public URL: the development secret is refused (config/safety.ts).
       TRACKING_SECRET: 'delivery-message-tracking-secret',
+      ERASURE_HASH_KEY: 'delivery-message-erasure-key',
       MAIL_FROM: 'Acme Nurture <hello@acme.example>',
       MAIL_POSTAL_ADDRESS: POSTAL,
       MAIL_UNSUBSCRIBE_MAILTO: 'unsubscribe@acme.example',

@@ -46,6 +46,7 @@ const OWN = {
   WEBHOOK_SECRET: 'an-operator-webhook-secret',
   ADMIN_TOKENS: 'an-operator-admin-token',
   TRACKING_SECRET: 'an-operator-tracking-secret',
+  ERASURE_HASH_KEY: 'an-operator-erasure-hash-key',
 };
 
 describe('secure by default', () => {

@@ -20,6 +20,7 @@ import { composer } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
 import { classifySmtpError } from './smtp-errors.ts';
 import { effectKey } from '../../core/journey/effect-key.ts';
+import { erasedAddressHash } from '../../privacy/address-hash.ts';
 import type { IssuedDiscount } from '../../core/journey/state.ts';
 
 export interface SendEmailRequest {
@@ -88,13 +89,16 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const accepted = acceptedByEarlierAttempt();
       if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
 
-      // Checked at send time, not at enrollment: an unsubscribe, or consent withdrawn by a later
-      // signup, stops the very next email.
-      const suppression = consentRefused(lead.consent)
-        ? { reason: 'consent withdrawn' }
-        : await db.suppression.findUnique({ where: { email: lead.email } });
-      if (suppression) {
-        const reason = `suppressed: ${suppression.reason}`;
+      // Checked at send time, not at enrollment: an unsubscribe, an erasure, or consent withdrawn
+      // by a later signup stops the very next email. An erased address is known only by its
+      // keyed hash (privacy/address-hash.ts).
+      const [suppression, erased] = await db.$transaction([
+        db.suppression.findUnique({ where: { email: lead.email } }),
+        db.erasedAddress.findUnique({ where: { hash: erasedAddressHash(config.ERASURE_HASH_KEY, lead.email) } }),
+      ]);
+      const refusal = consentRefused(lead.consent) ? 'consent withdrawn' : erased ? 'erased' : suppression?.reason;
+      if (refusal) {
+        const reason = `suppressed: ${refusal}`;
         await db.sentMessage.upsert({
           where: { idempotencyKey },
           create: { ...row, status: 'suppressed', reason },

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { decideSignup } from '../../core/consent.ts';
 import { signupSchema, type Signup } from '../../core/lead.ts';
 import { describeIssues } from '../../core/rules/schemas.ts';
+import { isErasedAddress } from '../../privacy/address-hash.ts';
 import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
 import { enroll, recordConsent, requestConfirmation } from '../consent.ts';
@@ -91,7 +92,11 @@ export function signupRoutes({ config, db, temporal, campaigns, mailer }: RouteD
 
       const lead = await upsertLead(db, s);
       const workflowId = journeyWorkflowId(campaignId, lead.id);
-      const decision = decideSignup({ consent: s.consent, recorded: lead.consent, suppression: lead.suppression_reason });
+      // An erased person is suppressed like one who unsubscribed: only their own confirmation
+      // brings them back (privacy/address-hash.ts).
+      const suppression =
+        lead.suppression_reason ?? ((await isErasedAddress(db, config.ERASURE_HASH_KEY, lead.email)) ? 'erased' : null);
+      const decision = decideSignup({ consent: s.consent, recorded: lead.consent, suppression });
       // Consent this signup brings is history, also when refused; a claim of consent for an
       // address the person unsubscribed is recorded only once they confirm it.
       if (s.consent && decision.kind !== 'confirm') await recordConsent(db, lead.id, s.consent, 'signup');

@@ -1,8 +1,8 @@
 // Every call into Temporal about journeys, for the API, the dashboard and the CLI (never for
 // workflow code): enroll a lead, tell journeys about engagement, ask a journey where it is,
-// move a lead by hand. Each call goes through one deadline gate, so an unreachable cluster
+// move a lead by hand, erase a journey. Each call goes through one deadline gate, so an unreachable cluster
 // turns into a quick TemporalUnavailableError (the API answers 503) instead of a hung request.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ParsedCampaign } from '../../core/campaign/load.ts';
 import type { LeadSnapshot } from '../../core/lead.ts';
 import type { JourneyDescription } from '../../core/journey/query.ts';
@@ -128,4 +128,70 @@ export async function describeJourneyNow(
   timeoutMs?: number,
 ): Promise<JourneyDescription> {
   return bounded(gate, () => gate.client.workflow.getHandle(workflowId).query(statusQuery), timeoutMs);
+}
+
+export interface ErasedJourney {
+  /** a run was still open and has been terminated */
+  terminated: boolean;
+  /** runs deleted (every continue-as-new run and every earlier enrollment under this id) */
+  deletedRuns: number;
+}
+
+const GRPC_NOT_FOUND = 5;
+const notFound = (err: unknown) =>
+  err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND);
+
+/**
+ * Removes a journey from Temporal for good (a person's erasure): terminates its open run, then
+ * deletes every run under the workflow id, so no history keeps the lead's input, signals or
+ * state. Runs are found twice over: by walking the continue-as-new chain back from the latest
+ * run (independent of visibility's lag) and by a visibility query (runs of earlier enrollments
+ * under the same id). Deletion itself completes asynchronously on the server. An id with no
+ * execution is not an error.
+ */
+export async function eraseJourney(gate: TemporalGate, workflowId: string): Promise<ErasedJourney> {
+  const { client } = gate;
+  const namespace = client.options.namespace;
+  const call = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await bounded(gate, fn);
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw new TemporalUnavailableError(err);
+    }
+  };
+
+  // No personal data in the reason: it stays in the terminated run's last event until deletion.
+  const terminated = (await call(() => client.workflow.getHandle(workflowId).terminate('erased'))) !== undefined;
+
+  const runIds = new Set<string>();
+  const latest = await call(() => client.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } }));
+  let runId = latest?.workflowExecutionInfo?.execution?.runId ?? undefined;
+  while (runId && !runIds.has(runId)) {
+    runIds.add(runId);
+    const current = runId;
+    const first = await call(() =>
+      client.workflowService.getWorkflowExecutionHistory({
+        namespace,
+        execution: { workflowId, runId: current },
+        maximumPageSize: 1,
+      }),
+    );
+    runId = first?.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  const listed = await call(async () => {
+    const ids: string[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId = ${JSON.stringify(workflowId)}` })) ids.push(run.runId);
+    return ids;
+  });
+  for (const id of listed ?? []) runIds.add(id);
+
+  let deletedRuns = 0;
+  for (const id of runIds) {
+    const done = await call(() =>
+      client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId: id } }),
+    );
+    if (done !== undefined) deletedRuns++;
+  }
+  return { terminated, deletedRuns };
 }
