@@ -9,6 +9,7 @@ import type { Db } from '../infra/db.ts';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 import { adminLeadRoutes } from './admin/leads.ts';
 import { requireAdmin } from './auth.ts';
+import { codecRoutes } from './codec.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
@@ -57,6 +58,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(trackingRoutes(routeDeps));
   await app.register(unsubscribeRoutes(routeDeps));
   await app.register(dashboardRoutes(routeDeps));
+  await app.register(codecRoutes(routeDeps));
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));
     await admin.register(adminLeadRoutes(deps.db));

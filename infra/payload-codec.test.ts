@@ -2,7 +2,13 @@ import crypto from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
-import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA_KEY, PayloadDecryptionError, dataConverterFor } from './payload-codec.ts';
+import {
+  ENCRYPTED_ENCODING,
+  EncryptionCodec,
+  KEY_ID_METADATA_KEY,
+  PayloadDecryptionError,
+  dataConverterFor,
+} from './payload-codec.ts';
 
 const key = (id: string) => ({ id, key: crypto.randomBytes(32) });
 const lead = { email: 'ada@example.com', firstName: 'Ada', properties: { plan: 'gold' } };
