@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { createRequire } from 'node:module';
+import { ApplicationFailure, defaultPayloadConverter, type FailureConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
 import {
   ENCRYPTED_ENCODING,
   EncryptionCodec,
+  FAILURE_CONVERTER_PATH,
   KEY_ID_METADATA_KEY,
   PayloadDecryptionError,
   dataConverterFor,
@@ -94,5 +96,25 @@ describe('dataConverterFor', () => {
     const [codec] = dataConverterFor(loadConfig({})).payloadCodecs!;
     const [encoded] = await codec!.encode([toPayload(lead)]);
     expect(meta(encoded!, KEY_ID_METADATA_KEY)).toBe('dev');
+  });
+});
+
+describe('the failure converter dataConverterFor names', () => {
+  it('moves failure messages into a payload, which the codec encrypts', async () => {
+    const config = dataConverterFor(loadConfig({}));
+    expect(config.failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
+    const { failureConverter } = createRequire(import.meta.url)(FAILURE_CONVERTER_PATH) as { failureConverter: FailureConverter };
+    const failure = failureConverter.errorToFailure(
+      ApplicationFailure.retryable('smtp send failed: 550 <ada@example.com>: no such user', 'SmtpTemporaryFailure'),
+      defaultPayloadConverter,
+    );
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.stackTrace).toBe('');
+    const codec = config.payloadCodecs![0]!;
+    const [encrypted] = await codec.encode([failure.encodedAttributes!]);
+    expect(Buffer.from(encrypted!.data!).toString('latin1')).not.toContain('ada@example.com');
+    const [decrypted] = await codec.decode([encrypted!]);
+    const back = failureConverter.failureToError({ ...failure, encodedAttributes: decrypted }, defaultPayloadConverter);
+    expect(back.message).toBe('smtp send failed: 550 <ada@example.com>: no such user');
   });
 });

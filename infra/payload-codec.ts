@@ -10,6 +10,7 @@
 // read each other's payloads. Payloads without that encoding (histories written before the
 // codec) pass through decode unchanged, so those journeys still replay.
 import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Config, PayloadKey } from '../config/index.ts';
@@ -99,9 +100,15 @@ export function payloadCodecFor(config: Pick<Config, 'PAYLOAD_KEYS'>): Encryptio
 }
 
 /**
+ * Moves failure messages and stack traces into a payload, so the codec encrypts them too. A
+ * pre-bundled workflow bundle must be built with it (`bundleWorkflowCode({ failureConverterPath })`).
+ */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+/**
  * What every Temporal client, worker and replayer of this project is given, so that what they
  * write is encrypted and what they read is decrypted.
  */
 export function dataConverterFor(config: Pick<Config, 'PAYLOAD_KEYS'>): DataConverter {
-  return { payloadCodecs: [payloadCodecFor(config)] };
+  return { payloadCodecs: [payloadCodecFor(config)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
