@@ -11,6 +11,7 @@ import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 import { adminLeadRoutes } from './admin/leads.ts';
 import { confirmationRoutes } from './confirmation.ts';
 import { requireAdmin } from './auth.ts';
+import { codecRoutes } from './codec.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
@@ -65,6 +66,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(unsubscribeRoutes(routeDeps));
   await app.register(confirmationRoutes(routeDeps));
   await app.register(dashboardRoutes(routeDeps));
+  await app.register(codecRoutes(routeDeps));
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));
     await admin.register(adminLeadRoutes(routeDeps));

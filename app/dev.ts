@@ -45,6 +45,7 @@ export async function runDev(config: Config): Promise<void> {
     const temporal = await startTemporalDevServer({
       port: temporalPort,
       uiPort: config.TEMPORAL_UI_PORT,
+      uiCodecEndpoint: `${config.PUBLIC_URL.replace(/\/+$/, '')}/codec`,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       searchAttributes: SEARCH_ATTRIBUTES,
       namespace: config.TEMPORAL_NAMESPACE,

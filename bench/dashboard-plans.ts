@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { buildServer } from '../api/server.ts';
@@ -14,6 +13,7 @@ import { stalledCountsSql, stalledListSql } from '../reports/stalled.ts';
 import { funnelCurrentSql, funnelHistorySql, funnelQueryFrom, knownStagesSql } from '../reports/funnel.ts';
 import { loadConfig } from '../config/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
+import { connectClient } from '../infra/client.ts';
 import { createDb } from '../infra/db.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,9 +54,9 @@ await explain(client, 'stalled: first page, all stages', stalledListSql({ campai
 await explain(client, 'stalled: first page of one stage', stalledListSql({ campaign, stage: 'interest', page: 1 }));
 await client.end();
 
-// Pages, in process. A lazy Temporal connection: nothing here may need it.
+// Pages, in process. A lazy Temporal connection (built as the API builds it): nothing here may need it.
 const db = createDb(url, 10);
-const temporal = new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }) });
+const temporal = await connectClient(config, { lazy: true });
 const app = await buildServer({ config, db, temporal, campaigns });
 const auth = { authorization: `Bearer ${config.ADMIN_TOKENS[0]}` };
 const someLead = (await db.enrollment.findFirst({ where: { campaignId: campaign, stalled: true }, select: { leadId: true } }))

@@ -3,7 +3,8 @@
 // and prints, from the same run:
 //   - Nurture: signup webhooks accepted per second (202s) and welcome emails delivered per second;
 //   - the engine's ceiling: bare workflows started per second and their one no-op activity run
-//     per second, on the same worker; and the ratios;
+//     per second, on the same worker; and the ratios. Both go through the same client and
+//     worker, so both pay for payload encryption (infra/payload-codec.ts): like for like;
 //   - the worker's RSS with N journeys asleep versus N/10.
 // The worker runs in a child process (bench/worker.ts), a fresh one per round, so its RSS
 // and peak RSS (VmHWM) belong to that round alone. Not part of the test suite.

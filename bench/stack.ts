@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { startApi, type RunningApi } from '../app/services.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { connectClient } from '../infra/client.ts';
+import { FAILURE_CONVERTER_PATH } from '../infra/payload-codec.ts';
 import { dropDatabase, migrate } from '../infra/db.ts';
 import { freePort } from '../infra/dev/ports.ts';
 import { startSmtpInbox, type SmtpInbox } from '../infra/dev/smtp-inbox.ts';
@@ -79,9 +80,11 @@ export async function startBenchStack(log: Log, onCleanup: (fn: () => Promise<vo
     startSmtpInbox({ port: 0 }).then((i) => (onCleanup(() => i.close()), i)),
     // Registered before migrating: a half-applied migration is dropped too.
     (onCleanup(() => dropDatabase(databaseUrl)), migrate(databaseUrl)),
-    bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'bench', 'workflows.ts'), logger: quietLogger }).then(({ code }) =>
-      fs.writeFileSync(bundlePath, code),
-    ),
+    bundleWorkflowCode({
+      workflowsPath: path.join(ROOT, 'bench', 'workflows.ts'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    }).then(({ code }) => fs.writeFileSync(bundlePath, code)),
   ] as const);
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './index.ts';
+import { DEV_PAYLOAD_KEY, loadConfig } from './index.ts';
 
 describe('loadConfig', () => {
   it('uses development defaults', () => {
@@ -18,5 +18,49 @@ describe('loadConfig', () => {
   it('splits rotated secrets', () => {
     const c = loadConfig({ WEBHOOK_SECRET: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb' });
     expect(c.WEBHOOK_SECRET).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
+  });
+
+  it('reads PAYLOAD_KEYS as a rotation list, the development key by default', () => {
+    expect(loadConfig({}).PAYLOAD_KEYS).toEqual([{ id: 'dev', key: Buffer.from(DEV_PAYLOAD_KEY.split(':')[1]!, 'base64') }]);
+    const k1 = Buffer.alloc(32, 1);
+    const k2 = Buffer.alloc(32, 2);
+    const c = loadConfig({ PAYLOAD_KEYS: `2026-01:${k1.toString('base64')}, 2025-07:${k2.toString('base64')}` });
+    expect(c.PAYLOAD_KEYS).toEqual([
+      { id: '2026-01', key: k1 },
+      { id: '2025-07', key: k2 },
+    ]);
+  });
+
+  it('names PAYLOAD_KEYS and the problem, never the key', () => {
+    const good = Buffer.alloc(32, 7).toString('base64');
+    const short = Buffer.alloc(16, 7).toString('base64');
+    expect(() => loadConfig({ PAYLOAD_KEYS: `k1:not*base64` })).toThrow('PAYLOAD_KEYS: entry 1 ("k1"): key is not valid base64');
+    expect(() => loadConfig({ PAYLOAD_KEYS: `k1:${good},k2:${short}` })).toThrow(
+      'PAYLOAD_KEYS: entry 2 ("k2"): key must be 32 bytes (AES-256), got 16',
+    );
+    expect(() => loadConfig({ PAYLOAD_KEYS: `k1:${good},k1:${good}` })).toThrow('PAYLOAD_KEYS: entry 2: duplicate key id "k1"');
+    expect(() => loadConfig({ PAYLOAD_KEYS: good })).toThrow('PAYLOAD_KEYS: entry 1: must be <keyId>:<base64 key>');
+    expect(() => loadConfig({ PAYLOAD_KEYS: `:${good}` })).toThrow(/PAYLOAD_KEYS: entry 1: key id must be/);
+    expect(() => loadConfig({ PAYLOAD_KEYS: ' , ' })).toThrow('PAYLOAD_KEYS: must list at least one');
+    const message = (() => {
+      try {
+        loadConfig({ PAYLOAD_KEYS: `k1:${short}` });
+        return 'accepted';
+      } catch (err) {
+        return String(err);
+      }
+    })();
+    expect(message).toContain('PAYLOAD_KEYS: entry 1 ("k1")');
+    expect(message).not.toContain(short);
+  });
+
+  it('reads CODEC_CORS_ORIGINS as origins, the dev Temporal UI by default', () => {
+    expect(loadConfig({}).CODEC_CORS_ORIGINS).toEqual(['http://localhost:8233', 'http://127.0.0.1:8233']);
+    expect(loadConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com' }).CODEC_CORS_ORIGINS).toEqual([
+      'https://temporal.example.com',
+    ]);
+    expect(() => loadConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com/ui' })).toThrow(
+      'CODEC_CORS_ORIGINS.0: each entry must be an origin such as https://temporal.example.com',
+    );
   });
 });

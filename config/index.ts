@@ -10,6 +10,10 @@ export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 export const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
 /** Keys the hashes of erased addresses (privacy/address-hash.ts); development only. */
 export const DEV_ERASURE_HASH_KEY = 'dev-erasure-hash-key-change-me';
+/** The development payload key (`<keyId>:<base64 of 32 bytes>`): encryption is on in development too. */
+export const DEV_PAYLOAD_KEY = 'dev:bnVydHVyZS1kZXZlbG9wbWVudC1wYXlsb2FkLWtleSE=';
+/** The Temporal Web UI of `nurture dev`, allowed to call the codec endpoint. */
+const DEV_CODEC_CORS_ORIGINS = 'http://localhost:8233,http://127.0.0.1:8233';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -22,6 +26,57 @@ const list = z
       .filter(Boolean),
   )
   .pipe(z.array(z.string().min(16, 'each entry must be at least 16 characters')).min(1));
+
+const commaList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `scheme://host[:port]` and nothing more: what a browser sends in `Origin`. */
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A key that encrypts Temporal payloads (AES-256-GCM); the id travels in each payload's metadata. */
+export interface PayloadKey {
+  id: string;
+  key: Buffer;
+}
+
+/**
+ * `<keyId>:<base64 32-byte key>,…`: the first encrypts, every one decrypts (rotation: put the
+ * new key first and keep the old ones until no history holds their payloads). Problems name
+ * the entry by position and id, never the key material.
+ */
+const payloadKeys = z.string().transform((v, ctx): PayloadKey[] => {
+  const keys: PayloadKey[] = [];
+  const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
+  const entries = commaList(v);
+  if (entries.length === 0) problem('must list at least one <keyId>:<base64 key>');
+  entries.forEach((entry, i) => {
+    const at = `entry ${i + 1}`;
+    const colon = entry.indexOf(':');
+    if (colon < 0) return problem(`${at}: must be <keyId>:<base64 key>`);
+    const id = entry.slice(0, colon);
+    const b64 = entry.slice(colon + 1);
+    if (!KEY_ID.test(id)) return problem(`${at}: key id must be 1-64 letters, digits, '.', '_' or '-'`);
+    if (!BASE64.test(b64) || b64.length % 4 !== 0) return problem(`${at} ("${id}"): key is not valid base64`);
+    const key = Buffer.from(b64, 'base64');
+    if (key.length !== 32) return problem(`${at} ("${id}"): key must be 32 bytes (AES-256), got ${key.length}`);
+    if (keys.some((k) => k.id === id)) return problem(`${at}: duplicate key id "${id}"`);
+    keys.push({ id, key });
+  });
+  return keys;
+});
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -80,6 +135,15 @@ const envSchema = z.object({
   // prod: set it. Keys the hash kept of an erased address (HMAC-SHA256), so it is refused
   // forever without being stored. Changing it forgets every erased address: never rotate it.
   ERASURE_HASH_KEY: z.string().min(16).default(DEV_ERASURE_HASH_KEY),
+  // prod: required. Encrypts what Temporal stores (workflow inputs, signals, results): see
+  // infra/payload-codec.ts. Comma-separated `<keyId>:<base64 32-byte key>`; the first encrypts.
+  PAYLOAD_KEYS: payloadKeys.prefault(DEV_PAYLOAD_KEY),
+  // Browser origins (the Temporal Web UI) allowed to call the codec endpoint /codec.
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .transform(commaList)
+    .pipe(z.array(z.string().refine(isOrigin, 'each entry must be an origin such as https://temporal.example.com')))
+    .prefault(DEV_CODEC_CORS_ORIGINS),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),

@@ -7,6 +7,7 @@ const OWN = {
   ADMIN_TOKENS: 'an-admin-token-of-our-own',
   TRACKING_SECRET: 'a-tracking-secret-of-our-own',
   ERASURE_HASH_KEY: 'an-erasure-hash-key-of-our-own',
+  PAYLOAD_KEYS: `ours:${Buffer.alloc(32, 9).toString('base64')}`,
 };
 const PUBLIC = { HOST: '0.0.0.0', PUBLIC_URL: 'https://mail.example.com' };
 const variables = (problems: string[]) => problems.map((p) => p.slice(0, p.indexOf(':')));
@@ -27,6 +28,7 @@ describe('secure by default', () => {
         'ADMIN_TOKENS',
         'TRACKING_SECRET',
         'ERASURE_HASH_KEY',
+        'PAYLOAD_KEYS',
         'PUBLIC_URL',
       ]);
       expect(problems[0]).toMatch(/development default must not serve others \(the API listens on 0\.0\.0\.0/);
@@ -40,15 +42,17 @@ describe('secure by default', () => {
       'ADMIN_TOKENS',
       'TRACKING_SECRET',
       'ERASURE_HASH_KEY',
+      'PAYLOAD_KEYS',
     ]);
     // The worker needs no admin token or webhook secret: it is asked only for what it uses.
-    expect(variables(safetyProblems(c, 'worker'))).toEqual(['TRACKING_SECRET', 'ERASURE_HASH_KEY']);
+    expect(variables(safetyProblems(c, 'worker'))).toEqual(['TRACKING_SECRET', 'ERASURE_HASH_KEY', 'PAYLOAD_KEYS']);
     expect(
       safetyProblems(
         loadConfig({
           PUBLIC_URL: 'https://mail.example.com',
           TRACKING_SECRET: OWN.TRACKING_SECRET,
           ERASURE_HASH_KEY: OWN.ERASURE_HASH_KEY,
+          PAYLOAD_KEYS: OWN.PAYLOAD_KEYS,
         }),
         'worker',
       ),
@@ -71,6 +75,7 @@ describe('secure by default', () => {
     expect(variables(problems)).toEqual([
       'TRACKING_SECRET',
       'ERASURE_HASH_KEY',
+      'PAYLOAD_KEYS',
       'PUBLIC_URL',
       'DATABASE_URL',
       'SMTP_URL',

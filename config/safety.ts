@@ -7,6 +7,7 @@ import {
   ConfigError,
   DEV_ADMIN_TOKEN,
   DEV_ERASURE_HASH_KEY,
+  DEV_PAYLOAD_KEY,
   DEV_TRACKING_SECRET,
   DEV_WEBHOOK_SECRET,
   type Config,
@@ -17,18 +18,28 @@ export type Role = 'api' | 'worker';
 
 interface Secret {
   key: keyof Config & string;
-  development: string;
+  /** Whether the setting holds (or lists) its development value. */
+  isDevelopment: (config: Config) => boolean;
   roles: readonly Role[];
 }
 
+const holds = (value: unknown, development: string) =>
+  Array.isArray(value) ? value.includes(development) : value === development;
+
 /** Every secret with a development default, and which process needs it. */
 const SECRETS: readonly Secret[] = [
-  { key: 'WEBHOOK_SECRET', development: DEV_WEBHOOK_SECRET, roles: ['api'] },
-  { key: 'ADMIN_TOKENS', development: DEV_ADMIN_TOKEN, roles: ['api'] },
+  { key: 'WEBHOOK_SECRET', isDevelopment: (c) => holds(c.WEBHOOK_SECRET, DEV_WEBHOOK_SECRET), roles: ['api'] },
+  { key: 'ADMIN_TOKENS', isDevelopment: (c) => holds(c.ADMIN_TOKENS, DEV_ADMIN_TOKEN), roles: ['api'] },
   // The worker seals unsubscribe and tracking links; the API opens them.
-  { key: 'TRACKING_SECRET', development: DEV_TRACKING_SECRET, roles: ['api', 'worker'] },
+  { key: 'TRACKING_SECRET', isDevelopment: (c) => holds(c.TRACKING_SECRET, DEV_TRACKING_SECRET), roles: ['api', 'worker'] },
   // The API erases and checks signups; the worker's every send checks the hash.
-  { key: 'ERASURE_HASH_KEY', development: DEV_ERASURE_HASH_KEY, roles: ['api', 'worker'] },
+  { key: 'ERASURE_HASH_KEY', isDevelopment: (c) => holds(c.ERASURE_HASH_KEY, DEV_ERASURE_HASH_KEY), roles: ['api', 'worker'] },
+  // Both write and read Temporal payloads.
+  {
+    key: 'PAYLOAD_KEYS',
+    isDevelopment: (c) => c.PAYLOAD_KEYS.some((k) => `${k.id}:${k.key.toString('base64')}` === DEV_PAYLOAD_KEY),
+    roles: ['api', 'worker'],
+  },
 ];
 
 /** Settings whose development default points at this machine: a deployment names its own. */
@@ -55,10 +66,7 @@ export function safetyProblems(config: Config, role: Role): string[] {
       : `links point at ${config.PUBLIC_URL}`;
   const problems: string[] = [];
   for (const s of SECRETS) {
-    if (!s.roles.includes(role)) continue;
-    const value = config[s.key] as unknown;
-    const values = Array.isArray(value) ? (value as unknown[]) : [value];
-    if (values.includes(s.development))
+    if (s.roles.includes(role) && s.isDevelopment(config))
       problems.push(`${s.key}: the development default must not serve others (${where}); set your own`);
   }
   if (role === 'api' && config.WEBHOOK_SIGNATURE_DISABLED)

@@ -1,10 +1,16 @@
 // The Temporal client used by the API and the CLI.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
+import { dataConverterFor } from './payload-codec.ts';
 
-type TemporalSettings = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>;
+type TemporalSettings = Pick<
+  Config,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY' | 'PAYLOAD_KEYS'
+>;
 
 /**
+ * Payloads (workflow inputs, signals, results) are encrypted with PAYLOAD_KEYS on the way
+ * out and decrypted on the way in (`infra/payload-codec.ts`).
  * `lazy`: connect on first use, so the API can start (and answer 503) while Temporal is
  * unreachable instead of refusing to start.
  */
@@ -16,5 +22,5 @@ export async function connectClient(config: TemporalSettings, opts: { lazy?: boo
     connectTimeout: 5000,
   };
   const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
 }

@@ -21,6 +21,7 @@ beforeAll(async () => {
       // Links to a public URL: the development secret is refused (config/safety.ts).
       TRACKING_SECRET: 'delivery-message-tracking-secret',
       ERASURE_HASH_KEY: 'delivery-message-erasure-key',
+      PAYLOAD_KEYS: `delivery:${Buffer.alloc(32, 4).toString('base64')}`,
       MAIL_FROM: 'Acme Nurture <hello@acme.example>',
       MAIL_POSTAL_ADDRESS: POSTAL,
       MAIL_UNSUBSCRIBE_MAILTO: 'unsubscribe@acme.example',

@@ -9,12 +9,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Payload, ProtoFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import type { SendEmailRequest, SendFaults, SendEmailResult } from '../activities/email/send.ts';
 import { startWorker, type RunningWorker } from '../app/services.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { Lead } from '../generated/prisma/client.ts';
 import { connectClient } from '../infra/client.ts';
+import { FAILURE_CONVERTER_PATH } from '../infra/payload-codec.ts';
 import { createDb, type Db } from '../infra/db.ts';
 import { startSmtpInbox, type SmtpInbox } from '../infra/dev/smtp-inbox.ts';
 
@@ -45,7 +47,11 @@ export async function startDeliveryStack(
   } catch {
     // installed already in this process
   }
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS, logger: quietLogger }).then(({ code }) => ({ code }));
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  }).then(({ code }) => ({ code }));
   const id = crypto.randomBytes(4).toString('hex');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `nurture-delivery-${id}-`));
   const inbox = await startSmtpInbox({ port: 0 });
@@ -124,11 +130,20 @@ async function activityAttempts(handle: WorkflowHandle): Promise<ActivityAttempt
       out.push({
         activity: names.get(String(started.scheduledEventId)) ?? '?',
         attempts: started.attempt ?? 1,
-        ...(started.lastFailure?.message ? { lastFailure: started.lastFailure.message } : {}),
+        ...(started.lastFailure ? { lastFailure: await failureMessage(handle, started.lastFailure) } : {}),
       });
     }
   }
   return out;
+}
+
+/** A failure's message as written: failures carry it in their encodedAttributes, encrypted. */
+async function failureMessage(handle: WorkflowHandle, failure: ProtoFailure): Promise<string | undefined> {
+  if (!failure.encodedAttributes) return failure.message ?? undefined;
+  const { payloadCodecs, payloadConverter } = handle.client.options.loadedDataConverter;
+  let payloads = [failure.encodedAttributes] as Payload[];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return payloadConverter.fromPayload<{ message?: string }>(payloads[0]!).message;
 }
 
 const noop = () => {};

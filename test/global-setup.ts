@@ -13,6 +13,7 @@ import type { TestProject } from 'vitest/node';
 import { dropDatabase, migrate } from '../infra/db.ts';
 import { freePort } from '../infra/dev/ports.ts';
 import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
+import { FAILURE_CONVERTER_PATH } from '../infra/payload-codec.ts';
 import { missingSearchAttributes } from '../infra/temporal-namespace.ts';
 import { WORKFLOWS_PATH } from '../worker/index.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
@@ -43,7 +44,11 @@ export default async function setup(project: TestProject) {
   ]);
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bundle-'));
   const workflowBundlePath = path.join(bundleDir, 'workflows.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
   fs.writeFileSync(workflowBundlePath, code);
 
   project.provide('temporalAddress', server.address);

@@ -2,11 +2,15 @@
 // `npm run histories:record`) replays against the workflow code of this checkout: a change to
 // workflows/ or to the journey interpreter that changes the commands of a running journey
 // without patched() fails here, naming the history. See workflows/README.md.
+// The replayer decrypts as production does (PAYLOAD_KEYS, infra/payload-codec.ts): histories
+// recorded before the codec hold plain payloads, which it passes through, so they still replay.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../config/index.ts';
+import { dataConverterFor } from '../infra/payload-codec.ts';
 import { historyFromJSON } from './support/history-json.ts';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -55,7 +59,11 @@ describe('golden workflow histories', () => {
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') }, replayName: `histories-${release}` },
+      {
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        replayName: `histories-${release}`,
+        dataConverter: dataConverterFor(loadConfig({})),
+      },
       histories,
     )) {
       replayed++;

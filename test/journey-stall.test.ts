@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataConverterFor } from '../infra/payload-codec.ts';
 import { StalledKey } from '../workflows/journey/search-attributes.ts';
 import { statusQuery } from '../workflows/journey/types.ts';
 import { campaignsDir, engage, enroll, sentTemplates } from './support/journeys.ts';
@@ -158,7 +159,7 @@ describe('stalls, windows and caps on the real stack', () => {
         yield { workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() };
     };
     const results = Worker.runReplayHistories(
-      { workflowBundle: stack.workflowBundle, replayName: 'journey-replay' },
+      { workflowBundle: stack.workflowBundle, replayName: 'journey-replay', dataConverter: dataConverterFor(stack.config) },
       histories(),
     );
     let replayed = 0;

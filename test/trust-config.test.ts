@@ -47,6 +47,7 @@ const OWN = {
   ADMIN_TOKENS: 'an-operator-admin-token',
   TRACKING_SECRET: 'an-operator-tracking-secret',
   ERASURE_HASH_KEY: 'an-operator-erasure-hash-key',
+  PAYLOAD_KEYS: `operator:${Buffer.alloc(32, 3).toString('base64')}`,
 };
 
 describe('secure by default', () => {

@@ -33,6 +33,8 @@ export function resolveTemporalCli(opts: { explicitPath?: string; log?: Log } = 
 export interface DevServerOptions {
   port: number;
   uiPort?: number; // omitted: headless
+  /** The Web UI's remote codec endpoint (Nurture's /codec), so it can show decrypted payloads. */
+  uiCodecEndpoint?: string;
   dbFile?: string; // omitted: in memory
   namespace?: string;
   /** Custom search attributes to register, name -> type (Keyword, Bool, Int, Datetime, …). */
@@ -67,8 +69,10 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
-  else args.push('--headless');
+  if (opts.uiPort) {
+    args.push('--ui-port', String(opts.uiPort));
+    if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  } else args.push('--headless');
   for (const [name, type] of Object.entries(opts.searchAttributes)) args.push('--search-attribute', `${name}=${type}`);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -3,18 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import type { EngagementSignal } from '../../workflows/journey/types.ts';
 
-/** The engagement signals in a journey's (current run's) history, in order. */
+/** The engagement signals in a journey's (current run's) history, in order, decrypted with the client's codec. */
 export async function engagementSignals(temporal: Client, workflowId: string): Promise<EngagementSignal[]> {
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  const { payloadCodecs, payloadConverter } = temporal.options.loadedDataConverter;
   const out: EngagementSignal[] = [];
   for (const e of history.events ?? []) {
     const attrs = e.workflowExecutionSignaledEventAttributes;
     if (attrs?.signalName !== 'engagement') continue;
-    const payload = attrs.input?.payloads?.[0];
-    if (payload) out.push(defaultPayloadConverter.fromPayload(payload as never) as EngagementSignal);
+    let payloads = (attrs.input?.payloads ?? []).slice(0, 1) as Payload[];
+    for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    if (payloads[0]) out.push(payloadConverter.fromPayload<EngagementSignal>(payloads[0]));
   }
   return out;
 }
