@@ -10,6 +10,7 @@ import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 import { adminLeadRoutes } from './admin/leads.ts';
 import { requireAdmin } from './auth.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
+import { dashboardGuard } from './dashboard/security.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
 import { trackingRoutes } from './tracking.ts';
@@ -56,6 +57,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes(routeDeps));
   await app.register(trackingRoutes(routeDeps));
   await app.register(unsubscribeRoutes(routeDeps));
+  // Headers, CSP nonce and cross-site check for every path under /dashboard, 404s included.
+  app.addHook('onRequest', dashboardGuard(deps.config.PUBLIC_URL));
   await app.register(dashboardRoutes(routeDeps));
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin({ tokens: deps.config.ADMIN_TOKENS }));
