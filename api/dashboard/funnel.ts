@@ -63,7 +63,6 @@ function barWidths(r: FunnelReport): string {
 
 function chart(r: FunnelReport): Html {
   if (r.enrolled === 0) return html`<p class="muted">No lead enrolled in this campaign in the period.</p>`;
-  const max = Math.max(1, ...r.stages.map((s) => s.reached));
   return html`<div class="funnel">${r.stages.map(
     (s, i) => html`
       <div class="row" data-stage="${s.stage}" data-reached="${s.reached}">

@@ -8,7 +8,7 @@
 // 'none', for a document with nothing to click on).
 import type { FastifyReply } from 'fastify';
 
-export const PREVIEW_CSP = [
+const PREVIEW_CSP = [
   'sandbox',
   "default-src 'none'",
   "style-src 'unsafe-inline'",

@@ -6,7 +6,7 @@
 // slash, backslash or dot left that a later decoding step could turn into one.
 
 /** Where a refused target goes instead. */
-export const DASHBOARD_HOME = '/dashboard';
+const DASHBOARD_HOME = '/dashboard';
 
 const BASE = 'http://dashboard.invalid';
 const MAX_LENGTH = 2048;

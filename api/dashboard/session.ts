@@ -64,7 +64,7 @@ export async function createSession(db: Db, token: string, name: string, now = n
 }
 
 /** The viewer a session cookie value stands for, or undefined (unknown, expired or revoked). */
-export async function sessionViewer(
+async function sessionViewer(
   db: Db,
   tokens: readonly string[],
   secret: string,
