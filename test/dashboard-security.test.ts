@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { startApi, type RunningApi } from '../app/services.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { campaignsDir, enroll } from './support/journeys.ts';
@@ -182,6 +182,13 @@ async function watchCsp(page: Page): Promise<Seen> {
   return seen;
 }
 
+/** A computed style property of the first element a locator finds (in any frame). */
+const computed = (locator: Locator, prop: string) =>
+  locator.evaluate(
+    (el, p) => (globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }).getComputedStyle(el)[p],
+    prop,
+  );
+
 const styled = (page: Page) => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
 
 describe('dashboard: CSP in Chromium', () => {
@@ -215,14 +222,10 @@ describe('dashboard: CSP in Chromium', () => {
         const frame = root.frameLocator('iframe.preview').first();
         await expect.poll(() => frame.locator('h1').count(), { timeout: 10_000 }).toBeGreaterThan(0);
         const button = frame.locator('a.button-link').first();
-        expect(await button.evaluate<string, undefined>('(a) => getComputedStyle(a).display'), where).toBe('inline-block');
-        expect(await button.evaluate<string, undefined>('(a) => getComputedStyle(a).color'), where).toBe('rgb(255, 255, 255)');
-        expect(await frame.locator('.preheader').evaluate<string, undefined>('(d) => getComputedStyle(d).display'), where).toBe(
-          'none',
-        );
-        expect(await frame.locator('body').evaluate<string, undefined>('(b) => getComputedStyle(b).backgroundColor'), where).toBe(
-          'rgb(244, 245, 247)',
-        );
+        expect(await computed(button, 'display'), where).toBe('inline-block');
+        expect(await computed(button, 'color'), where).toBe('rgb(255, 255, 255)');
+        expect(await computed(frame.locator('.preheader'), 'display'), where).toBe('none');
+        expect(await computed(frame.locator('body'), 'backgroundColor'), where).toBe('rgb(244, 245, 247)');
       };
       await visit(`/dashboard/leads/${lead.leadId}/messages/${messageId}`);
       await emailStyled('sent copy');
@@ -247,9 +250,7 @@ describe('dashboard: CSP in Chromium', () => {
         document.body.append(s);
       }`);
       await expect.poll(() => seen.violations.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
-      expect(await page.locator('#injected').evaluate<string, undefined>('(d) => getComputedStyle(d).color')).not.toBe(
-        'rgb(1, 2, 3)',
-      );
+      expect(await computed(page.locator('#injected'), 'color')).not.toBe('rgb(1, 2, 3)');
       expect(await page.evaluate<string | undefined>('document.body.dataset.injected')).toBeUndefined();
     } finally {
       await context.close();
