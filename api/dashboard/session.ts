@@ -64,12 +64,7 @@ export async function createSession(db: Db, token: string, name: string, now = n
 }
 
 /** The viewer a session cookie value stands for, or undefined (unknown, expired or revoked). */
-async function sessionViewer(
-  db: Db,
-  tokens: readonly string[],
-  secret: string,
-  now = new Date(),
-): Promise<Viewer | undefined> {
+async function sessionViewer(db: Db, tokens: readonly string[], secret: string, now = new Date()): Promise<Viewer | undefined> {
   const idHash = sha256(secret);
   const row = await db.dashboardSession.findUnique({ where: { idHash } });
   if (!row) return undefined;
