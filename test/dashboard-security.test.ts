@@ -338,7 +338,7 @@ describe('dashboard: redirects', () => {
       const next = /name="next" value="([^"]*)"/.exec(await formPage.text())?.[1]?.replaceAll('&amp;', '&');
       expectInsideDashboard(next ?? null, `login form next=${what}`);
     }
-    expect(locations).toBeGreaterThan(ATTACKS.length);
+    expect(locations).toBeGreaterThanOrEqual(ATTACKS.length);
     // A good `back` still leads back, with its message.
     const ok = await stack.request('POST', `/dashboard/leads/${nobody}/campaigns/dash-sec/move`, {
       headers: { ...bearer(), ...FORM },
