@@ -13,6 +13,7 @@ import { confirmationRoutes } from './confirmation.ts';
 import { requireAdmin } from './auth.ts';
 import { codecRoutes } from './codec.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
+import { dashboardGuard } from './dashboard/security.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
 import { trackingRoutes } from './tracking.ts';
@@ -65,6 +66,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(trackingRoutes(routeDeps));
   await app.register(unsubscribeRoutes(routeDeps));
   await app.register(confirmationRoutes(routeDeps));
+  // Headers, CSP nonce and cross-site check for every path under /dashboard, 404s included.
+  app.addHook('onRequest', dashboardGuard(deps.config.PUBLIC_URL));
   await app.register(dashboardRoutes(routeDeps));
   await app.register(codecRoutes(routeDeps));
   await app.register(async (admin) => {

@@ -48,19 +48,23 @@ export interface PageOptions {
   body: Html;
   /** Small inline script for this page (our own code, no CDN). */
   script?: string;
+  /** Extra CSS for this page (built here, never from input), e.g. computed bar widths. */
+  css?: string;
+  /** This response's CSP nonce (api/dashboard/security.ts): only tags carrying it run. */
+  nonce: string;
 }
 
 export function page(opts: PageOptions): string {
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · Nurture</title>
-<style>${raw(STYLE)}</style></head>
+<style nonce="${opts.nonce}">${raw(STYLE)}${raw(opts.css ?? '')}</style></head>
 <body><header class="top"><a class="brand" href="/dashboard">Nurture</a>
 <nav>${NAV.map(([key, label]) => html`<a href="/dashboard/${key}"${raw(opts.active === key ? ' aria-current="page"' : '')}>${label}</a>`)}</nav>
 ${opts.viewer ? html`<form method="post" action="/dashboard/logout" class="who"><span>${opts.viewer}</span> <button>Sign out</button></form>` : ''}
 </header>
 <main>${opts.body}</main>
-${opts.script ? raw(`<script>${opts.script}</script>`) : ''}
+${opts.script ? html`<script nonce="${opts.nonce}">${raw(opts.script)}</script>` : ''}
 </body></html>`}`;
 }
 

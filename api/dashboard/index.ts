@@ -1,7 +1,8 @@
 // The dashboard for marketers and sales, and its JSON (same paths + `.json`, plus
 // GET /api/funnel). Server-rendered HTML, styles and the little script inline: no CDN, no
 // build step. Every route here needs an admin token, as a bearer header or as the session
-// cookie that /dashboard/login sets.
+// cookie that /dashboard/login sets (a server-side session, session.ts). Headers, CSP nonce and
+// the cross-site check for every path under /dashboard: security.ts, registered in server.ts.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { matchAdminToken } from '../auth.ts';
@@ -12,7 +13,10 @@ import { engagementPages } from './engagement.ts';
 import { funnelApiRoutes, funnelPages } from './funnel.ts';
 import { html, page } from './html.ts';
 import { leadPages } from './lead.ts';
-import { clearSessionCookie, identify, setSessionCookie, signSession } from './session.ts';
+import { safeDashboardPath } from './redirect.ts';
+import { nonceOf } from './security.ts';
+import { clearSessionCookie, createSession, endSession, identify, setSessionCookie } from './session.ts';
+import { LoginThrottle } from './throttle.ts';
 import { stalledPages } from './stalled.ts';
 import { templatePages } from './templates.ts';
 import { wantsJson } from './view.ts';
@@ -23,15 +27,15 @@ const loginBody = z.object({
   next: z.string().optional(),
 });
 
-/** Only our own pages as a post-login destination (no open redirect). */
-const safeNext = (next: unknown) =>
-  typeof next === 'string' && /^\/dashboard(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/dashboard/funnel';
+/** Where a sign-in lands when `next` is missing or not one of our pages (redirect.ts). */
+const AFTER_LOGIN = '/dashboard/funnel';
 
-function loginPage(next: string, error?: string): string {
+function loginPage(nonce: string, next: string, error?: string): string {
   return page({
     title: 'Sign in',
+    nonce,
     body: html`<h1>Sign in</h1>
-      <form class="card" method="post" action="/dashboard/login" style="max-width:420px">
+      <form class="card login" method="post" action="/dashboard/login">
         ${error ? html`<p class="flash error" role="alert">${error}</p>` : ''}
         <input type="hidden" name="next" value="${next}">
         <label>Your name or email (recorded with the changes you make)<input name="name" autocomplete="username" required></label>
@@ -43,6 +47,7 @@ function loginPage(next: string, error?: string): string {
 
 export function dashboardRoutes(deps: RouteDeps) {
   const secureCookie = deps.config.PUBLIC_URL.startsWith('https:');
+  const throttle = new LoginThrottle();
 
   return async (app: FastifyInstance) => {
     // HTML forms post urlencoded; only this plugin (encapsulated) parses them.
@@ -55,26 +60,47 @@ export function dashboardRoutes(deps: RouteDeps) {
     );
 
     app.get('/dashboard/login', async (req, reply) =>
-      reply.type('text/html; charset=utf-8').send(loginPage(safeNext((req.query as { next?: string }).next))),
+      reply
+        .type('text/html; charset=utf-8')
+        .send(loginPage(nonceOf(req), safeDashboardPath((req.query as { next?: string }).next, AFTER_LOGIN))),
     );
     app.post('/dashboard/login', async (req, reply) => {
+      const next = safeDashboardPath((req.body as { next?: string } | undefined)?.next, AFTER_LOGIN);
+      const page = (code: number, message: string) =>
+        reply
+          .code(code)
+          .type('text/html; charset=utf-8')
+          .send(loginPage(nonceOf(req), next, message));
+      // Throttled addresses are refused before the token is even looked at.
+      const wait = throttle.retryAfter(req.ip);
+      if (wait > 0) {
+        req.log.warn({ ip: req.ip }, 'dashboard login throttled');
+        void reply.header('retry-after', String(wait));
+        return page(
+          429,
+          `Too many failed sign-ins from your address (${throttle.limit} within ${throttle.windowMs / 60_000} minutes). Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        );
+      }
       const parsed = loginBody.safeParse(req.body ?? {});
-      const next = safeNext((req.body as { next?: string } | undefined)?.next);
-      const fail = (message: string) => reply.code(401).type('text/html; charset=utf-8').send(loginPage(next, message));
-      if (!parsed.success) return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success) return page(401, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const token = matchAdminToken(deps.config.ADMIN_TOKENS, parsed.data.token);
-      if (!token) return fail('That admin token is not valid.');
-      setSessionCookie(reply, signSession(token, parsed.data.name), secureCookie);
+      if (!token) {
+        throttle.fail(req.ip);
+        return page(401, 'That admin token is not valid.');
+      }
+      throttle.succeed(req.ip);
+      setSessionCookie(reply, await createSession(deps.db, token, parsed.data.name), secureCookie);
       return reply.code(303).header('location', next).send();
     });
-    app.post('/dashboard/logout', async (_req, reply) => {
-      clearSessionCookie(reply);
+    app.post('/dashboard/logout', async (req, reply) => {
+      await endSession(req, deps.db);
+      clearSessionCookie(reply, secureCookie);
       return reply.code(303).header('location', '/dashboard/login').send();
     });
 
     await app.register(async (secured) => {
       secured.addHook('onRequest', async (req, reply) => {
-        const viewer = identify(req, deps.config.ADMIN_TOKENS);
+        const viewer = await identify(req, deps.db, deps.config.ADMIN_TOKENS);
         if (viewer) {
           req.viewer = viewer;
           return;

@@ -11,8 +11,9 @@ import { html, leadName, raw, when, type Html } from './html.ts';
 import { nextStage } from '../../core/journey/state.ts';
 import { liveStatus } from './journey.ts';
 import { leadTimeline, loadLeadRecord, type LeadTimelineEntry } from '../../reports/lead.ts';
-import { parseOrThrow } from '../../reports/query.ts';
+import { BadParams, parseOrThrow } from '../../reports/query.ts';
 import { actions, LIVE_STATUS_SCRIPT } from './stalled.ts';
+import { sendPreview } from './preview.ts';
 import { flash, NotFound, params, view, wantsJson } from './view.ts';
 import type { RouteDeps } from '../deps.ts';
 import { leadSnapshotOf } from '../../core/lead.ts';
@@ -164,34 +165,7 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
   // The rendered copy of one sent email: re-rendered for this lead from the current template
   // with placeholder links (a click here must not count as the lead's click or unsubscribe).
   view(app, '/dashboard/leads/:id/messages/:messageId', async (req) => {
-    const p = parseOrThrow(z.object({ id: leadIdSchema, messageId: z.guid({ error: 'must be a message id' }) }), params(req));
-    const m = await ctx.db.sentMessage.findFirst({ where: { id: p.messageId, leadId: p.id }, include: { lead: true } });
-    if (!m) throw new NotFound(`no message ${p.messageId} for lead ${p.id}`);
-    const discount = await ctx.db.discountCode.findUnique({
-      where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } },
-    });
-    const state = templateState(ctx.config.templatesDir);
-    let rendered: { subject: string; html: string; text: string } | null = null;
-    let error: string | null = null;
-    try {
-      if (!state.catalog?.has(m.templateId)) throw new Error(state.catalogError ?? `template "${m.templateId}" no longer exists`);
-      const sender = {
-        name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture',
-        postalAddress: ctx.config.MAIL_POSTAL_ADDRESS,
-      };
-      const l = m.lead;
-      const renderCtx = sampleRenderContext({
-        publicUrl: ctx.config.PUBLIC_URL,
-        sender,
-        lead: leadSnapshotOf(l),
-      });
-      renderCtx.campaign = { id: m.campaignId };
-      if (discount)
-        renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
-      rendered = state.catalog.render(m.templateId, renderCtx);
-    } catch (err) {
-      error = (err as Error).message;
-    }
+    const { m, rendered, error } = await renderedCopy(ctx, params(req));
     const data = {
       message: {
         id: m.id,
@@ -215,11 +189,60 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
         <p class="muted">Re-rendered from the current template with placeholder links; the subject above is the one that was sent.</p>
         ${
           rendered
-            ? html`<div class="two"><iframe class="preview" sandbox="" title="HTML copy" srcdoc="${rendered.html}"></iframe><pre>${rendered.text}</pre></div>`
+            ? html`<div class="two"><iframe class="preview" sandbox="" title="HTML copy" src="/dashboard/leads/${m.leadId}/messages/${m.id}/preview"></iframe><pre>${rendered.text}</pre></div>`
             : html`<p class="problems">${error}</p>`
         }`,
     };
   });
+
+  // The HTML of that copy alone, for the preview frame (preview.ts says why).
+  app.get('/dashboard/leads/:id/messages/:messageId/preview', async (req, reply) => {
+    let copy: Awaited<ReturnType<typeof renderedCopy>>;
+    try {
+      copy = await renderedCopy(ctx, req.params as Record<string, string>);
+    } catch (err) {
+      if (err instanceof NotFound || err instanceof BadParams)
+        return reply.code(404).send({ error: 'not_found', message: err.message });
+      throw err;
+    }
+    const { rendered, error } = copy;
+    if (!rendered) return reply.code(404).send({ error: 'not_found', message: error });
+    return sendPreview(reply, rendered.html);
+  });
+}
+
+const messageParams = z.object({ id: leadIdSchema, messageId: z.guid({ error: 'must be a message id' }) });
+
+/** A sent message, re-rendered for its lead (or why it cannot be). */
+async function renderedCopy(ctx: RouteDeps, raw: Record<string, string>) {
+  const p = parseOrThrow(messageParams, raw);
+  const m = await ctx.db.sentMessage.findFirst({ where: { id: p.messageId, leadId: p.id }, include: { lead: true } });
+  if (!m) throw new NotFound(`no message ${p.messageId} for lead ${p.id}`);
+  const discount = await ctx.db.discountCode.findUnique({
+    where: { leadId_campaignId: { leadId: m.leadId, campaignId: m.campaignId } },
+  });
+  const state = templateState(ctx.config.templatesDir);
+  let rendered: { subject: string; html: string; text: string } | null = null;
+  let error: string | null = null;
+  try {
+    if (!state.catalog?.has(m.templateId)) throw new Error(state.catalogError ?? `template "${m.templateId}" no longer exists`);
+    const sender = {
+      name: /^(.*?)\s*</.exec(ctx.config.MAIL_FROM)?.[1] || 'Nurture',
+      postalAddress: ctx.config.MAIL_POSTAL_ADDRESS,
+    };
+    const renderCtx = sampleRenderContext({
+      publicUrl: ctx.config.PUBLIC_URL,
+      sender,
+      lead: leadSnapshotOf(m.lead),
+    });
+    renderCtx.campaign = { id: m.campaignId };
+    if (discount)
+      renderCtx.discount = { code: discount.code, percent: discount.percent, expiresAt: discount.expiresAt.toISOString() };
+    rendered = state.catalog.render(m.templateId, renderCtx);
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  return { m, rendered, error };
 }
 
 /** Score over time as an inline SVG step line. */

@@ -1,14 +1,23 @@
 // Who is looking at the dashboard. Browsers cannot send a bearer header on navigation, so
 // /dashboard/login trades an admin token (checked with api/auth.ts, constant-time) for a
-// session cookie: HttpOnly, SameSite=Strict, signed with the token itself. Removing a token
-// from ADMIN_TOKENS therefore ends its sessions too, and the cookie never carries the token.
+// server-side session: the cookie holds 32 random bytes, PostgreSQL keeps only their SHA-256
+// (dashboard_sessions) with the name typed at login, the hash of the admin token that signed
+// in, an expiry and when it was last seen. Hence:
+// - signing out deletes the row: a copied cookie stops working at once;
+// - removing a token from ADMIN_TOKENS ends every session it opened (checked on each request);
+// - the cookie never carries the token, and the table signs nobody in.
+// The cookie: HttpOnly, SameSite=Strict, Path=/, Secure when PUBLIC_URL is https.
 // The name typed at login is what stage changes and notifications record as the actor.
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, cookieValue, matchAdminToken, tokenId } from '../auth.ts';
+import type { Db } from '../../infra/db.ts';
 
 const SESSION_COOKIE = 'nurture_session';
+/** A session ends this long after sign-in, however active. */
 const SESSION_HOURS = 12;
+/** last_seen_at is written at most this often per session (not on every request). */
+const LAST_SEEN_EVERY_MS = 60_000;
 
 export interface Viewer {
   /** Name given at login, or the token fingerprint for bearer calls. */
@@ -23,51 +32,68 @@ declare module 'fastify' {
   }
 }
 
-interface SessionBody {
-  n: string;
-  t: string;
-  e: number; // expiry, ms since epoch
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+/** The configured admin token whose hash a session row names, if it is still configured. */
+function tokenByHash(tokens: readonly string[], hash: string): string | undefined {
+  const want = Buffer.from(hash);
+  let match: string | undefined;
+  for (const t of tokens) {
+    const have = Buffer.from(sha256(t));
+    if (have.length === want.length && crypto.timingSafeEqual(have, want)) match = t;
+  }
+  return match;
 }
 
-const mac = (token: string, body: string) =>
-  crypto.createHmac('sha256', token).update(`nurture-session.${body}`).digest('base64url');
-
-export function signSession(token: string, name: string, now = Date.now()): string {
-  const body = Buffer.from(
-    JSON.stringify({ n: name, t: tokenId(token), e: now + SESSION_HOURS * 3_600_000 } satisfies SessionBody),
-  ).toString('base64url');
-  return `${body}.${mac(token, body)}`;
+/** Opens a session for `token` (already matched) and returns the cookie value. */
+export async function createSession(db: Db, token: string, name: string, now = new Date()): Promise<string> {
+  const secret = crypto.randomBytes(32).toString('base64url');
+  // Sign-in is rare: a good moment to forget sessions that ended on their own.
+  await db.dashboardSession.deleteMany({ where: { expiresAt: { lt: now } } });
+  await db.dashboardSession.create({
+    data: {
+      idHash: sha256(secret),
+      adminTokenHash: sha256(token),
+      name,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000),
+    },
+  });
+  return secret;
 }
 
-export function verifySession(tokens: readonly string[], value: string, now = Date.now()): Viewer | undefined {
-  const dot = value.indexOf('.');
-  if (dot <= 0) return undefined;
-  const body = value.slice(0, dot);
-  let parsed: SessionBody;
-  try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SessionBody;
-  } catch {
+/** The viewer a session cookie value stands for, or undefined (unknown, expired or revoked). */
+async function sessionViewer(db: Db, tokens: readonly string[], secret: string, now = new Date()): Promise<Viewer | undefined> {
+  const idHash = sha256(secret);
+  const row = await db.dashboardSession.findUnique({ where: { idHash } });
+  if (!row) return undefined;
+  const token = tokenByHash(tokens, row.adminTokenHash);
+  if (!token || row.expiresAt <= now) {
+    // Its token was removed from ADMIN_TOKENS, or it expired: gone for good.
+    await db.dashboardSession.deleteMany({ where: { idHash } });
     return undefined;
   }
-  if (typeof parsed.e !== 'number' || parsed.e < now || typeof parsed.n !== 'string') return undefined;
-  // The fingerprint only says which token to check against; the HMAC decides.
-  const token = tokens.find((t) => tokenId(t) === parsed.t);
-  if (!token) return undefined;
-  const given = Buffer.from(value.slice(dot + 1));
-  const expected = Buffer.from(mac(token, body));
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
-  return { name: parsed.n, tokenId: parsed.t, via: 'session' };
+  if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_EVERY_MS)
+    await db.dashboardSession.updateMany({ where: { idHash }, data: { lastSeenAt: now } });
+  return { name: row.name, tokenId: tokenId(token), via: 'session' };
 }
 
 /** The viewer from a bearer header or a session cookie, or undefined. */
-export function identify(req: FastifyRequest, tokens: readonly string[]): Viewer | undefined {
+export async function identify(req: FastifyRequest, db: Db, tokens: readonly string[]): Promise<Viewer | undefined> {
   const bearer = bearerToken(req.headers.authorization);
   if (bearer) {
     const match = matchAdminToken(tokens, bearer);
     return match ? { name: tokenId(match), tokenId: tokenId(match), via: 'bearer' } : undefined;
   }
   const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
-  return cookie ? verifySession(tokens, cookie) : undefined;
+  return cookie ? sessionViewer(db, tokens, cookie) : undefined;
+}
+
+/** Signing out: the session row goes, so the cookie (and any copy of it) is worthless. */
+export async function endSession(req: FastifyRequest, db: Db): Promise<void> {
+  const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (cookie) await db.dashboardSession.deleteMany({ where: { idHash: sha256(cookie) } });
 }
 
 /** What stage_changes.actor and notifications record: the person, and which token let them in. */
@@ -80,20 +106,6 @@ export function setSessionCookie(reply: FastifyReply, value: string, secure: boo
   void reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(value)}; ${attrs.join('; ')}`);
 }
 
-export function clearSessionCookie(reply: FastifyReply): void {
-  void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
-}
-
-/**
- * A state-changing request carried by a cookie must come from our own pages. SameSite=Strict
- * already keeps other sites' forms from sending the cookie; this also refuses a foreign Origin.
- */
-export function sameOrigin(req: FastifyRequest): boolean {
-  const origin = req.headers.origin;
-  if (!origin || origin === 'null') return origin !== 'null';
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  void reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`);
 }

@@ -15,6 +15,7 @@ header nav a{opacity:.8}header nav a[aria-current]{opacity:1;border-bottom:2px s
 main{max-width:1200px;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.4rem 0 .6rem}
 .muted{color:var(--muted)}.bad{color:var(--bad)}.warn{color:var(--warn)}.good{color:var(--good)}
+form.login{max-width:420px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 1rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(260px,1fr))}
 .two{display:grid;gap:1rem;grid-template-columns:1fr}

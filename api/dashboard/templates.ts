@@ -7,6 +7,7 @@ import { SAMPLE_LEAD, sampleRenderContext, type RenderedEmail } from '../../emai
 import type { Config } from '../../config/index.ts';
 import { problemLine, templateState, type TemplateEntry, type TemplateState } from './catalog.ts';
 import { html, qs, type Html } from './html.ts';
+import { sendPreview } from './preview.ts';
 import { jsonParam, NotFound, params, view } from './view.ts';
 import type { RouteDeps } from '../deps.ts';
 
@@ -90,7 +91,8 @@ export function templatePages(app: FastifyInstance, ctx: RouteDeps): void {
     const state = templateState(ctx.config.templatesDir);
     const entry = state.emails.find((e) => e.id === id);
     if (!entry) throw new NotFound(`no email template "${id}" in ${state.dir}`);
-    const sample = sampleLead((req.query as { lead?: unknown }).lead);
+    const sampleParam = (req.query as { lead?: unknown }).lead;
+    const sample = sampleLead(sampleParam);
     const p = preview(state, entry, sample.lead, ctx.config);
     return {
       title: `Template ${id}`,
@@ -100,8 +102,19 @@ export function templatePages(app: FastifyInstance, ctx: RouteDeps): void {
         <h1>${id} <span class="muted">· ${entry.frontMatter?.kind ?? 'invalid'}</span></h1>
         <form class="card" method="get"><label>Sample lead (JSON)<textarea name="lead" rows="8" spellcheck="false">${sample.text}</textarea></label>
           ${sample.error ? html`<p class="problems" role="alert">${sample.error}</p>` : ''}<p><button>Render</button></p></form>
-        ${card(state, entry, p, undefined, true)}`,
+        ${card(state, entry, p, typeof sampleParam === 'string' ? sampleParam : undefined, true)}`,
     };
+  });
+
+  // The email alone, for the preview frame (preview.ts says why it is a document of its own).
+  app.get('/dashboard/templates/:id/preview', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const state = templateState(ctx.config.templatesDir);
+    const entry = state.emails.find((e) => e.id === id);
+    const p = entry ? preview(state, entry, sampleLead((req.query as { lead?: unknown }).lead).lead, ctx.config) : undefined;
+    if (!p?.ok)
+      return reply.code(404).send({ error: 'not_found', message: p ? p.error : `no email template "${id}" in ${state.dir}` });
+    return sendPreview(reply, p.rendered.html);
   });
 }
 
@@ -132,7 +145,7 @@ function card(state: TemplateState, e: TemplateEntry, p: Preview, lead: string |
       p.ok
         ? html`<p><b>Subject:</b> <span data-subject>${p.rendered.subject}</span><br><span class="muted">${p.rendered.preheader}</span></p>
         <div class="two">
-          <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" srcdoc="${p.rendered.html}"></iframe>
+          <iframe class="preview" title="HTML preview of ${e.id}" sandbox="" src="/dashboard/templates/${e.id}/preview${qs({ lead })}"></iframe>
           <pre data-text>${p.rendered.text}</pre>
         </div>`
         : html`<p class="muted" data-preview-error>${p.error}</p>`

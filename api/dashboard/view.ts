@@ -5,6 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { html, page, type Html, type NAV } from './html.ts';
 import { BadParams } from '../../reports/query.ts';
+import { safeDashboardPath } from './redirect.ts';
+import { nonceOf } from './security.ts';
 
 export interface View {
   title: string;
@@ -12,6 +14,7 @@ export interface View {
   data: unknown;
   body: () => Html;
   script?: string;
+  css?: string;
 }
 
 export class NotFound extends Error {}
@@ -65,6 +68,7 @@ function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, tit
     .send(
       page({
         title,
+        nonce: nonceOf(req),
         viewer: req.viewer?.name,
         body: html`<h1>${title}</h1><p class="flash error">${message}</p><p><a href="/dashboard">Back to the dashboard</a></p>`,
       }),
@@ -86,15 +90,29 @@ export function view(app: FastifyInstance, path: string, handler: (req: FastifyR
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(page({ title: v.title, active: v.active, viewer: req.viewer?.name, body: v.body(), script: v.script }));
+      .send(
+        page({
+          title: v.title,
+          active: v.active,
+          viewer: req.viewer?.name,
+          body: v.body(),
+          script: v.script,
+          css: v.css,
+          nonce: nonceOf(req),
+        }),
+      );
   };
   app.get(path, handle);
   if (!path.includes(':')) app.get(`${path}.json`, handle);
 }
 
-/** After a form post: back to the page with a one-line message (303 so a reload does not repost). */
+/**
+ * After a form post: back to the page with a one-line message (303 so a reload does not
+ * repost). `to` goes through the redirect rule (redirect.ts): anything but a dashboard path
+ * becomes /dashboard.
+ */
 export function redirectWithFlash(reply: FastifyReply, to: string, message: string, kind: 'ok' | 'error' = 'ok') {
-  const url = new URL(to, 'http://x');
+  const url = new URL(safeDashboardPath(to), 'http://dashboard.invalid');
   url.searchParams.set(kind === 'ok' ? 'done' : 'failed', message);
   return reply.code(303).header('location', `${url.pathname}${url.search}`).send();
 }
