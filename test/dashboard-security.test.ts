@@ -4,6 +4,8 @@
 // `back` / `next` say; cross-site sign-in, sign-out and actions refused (also from a real page
 // on a sibling origin); server-side sessions that sign-out and token removal end; failed
 // sign-ins throttled per address.
+import { loadConfig } from '../config/index.ts';
+import { OPERATOR_SECRETS } from './support/secrets.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -494,7 +496,15 @@ describe('dashboard: sessions', () => {
   });
 
   it('marks the cookie Secure when PUBLIC_URL is https', async () => {
-    const https = await extraApi({ PUBLIC_URL: 'https://nurture.example.com' });
+    // Served to others: the stack's development secrets would be refused (config/safety.ts).
+    const own = loadConfig(OPERATOR_SECRETS);
+    const https = await extraApi({
+      PUBLIC_URL: 'https://nurture.example.com',
+      WEBHOOK_SECRET: own.WEBHOOK_SECRET,
+      TRACKING_SECRET: own.TRACKING_SECRET,
+      ERASURE_HASH_KEY: own.ERASURE_HASH_KEY,
+      PAYLOAD_KEYS: own.PAYLOAD_KEYS,
+    });
     const { setCookie } = await login(https.url, TOKEN_A, { name: 'Secure Sam' });
     expect(setCookie).toMatch(/; Secure/);
   });

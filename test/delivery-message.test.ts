@@ -7,6 +7,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { messageIdFor } from '../infra/mailer.ts';
 import { openToken } from '../infra/tokens.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
+import { OPERATOR_SECRETS } from './support/secrets.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
 
 const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -18,10 +19,8 @@ beforeAll(async () => {
   stack = await startDeliveryStack({
     env: {
       PUBLIC_URL,
-      // Links to a public URL: the development secret is refused (config/safety.ts).
-      TRACKING_SECRET: 'delivery-message-tracking-secret',
-      ERASURE_HASH_KEY: 'delivery-message-erasure-key',
-      PAYLOAD_KEYS: `delivery:${Buffer.alloc(32, 4).toString('base64')}`,
+      // Links to a public URL: the development secrets are refused (config/safety.ts).
+      ...OPERATOR_SECRETS,
       MAIL_FROM: 'Acme Nurture <hello@acme.example>',
       MAIL_POSTAL_ADDRESS: POSTAL,
       MAIL_UNSUBSCRIBE_MAILTO: 'unsubscribe@acme.example',

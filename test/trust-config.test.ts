@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { OPERATOR_SECRETS } from './support/secrets.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 60_000;
@@ -42,13 +43,7 @@ function nurture(args: string[], env: Record<string, string>, until?: RegExp) {
   });
 }
 
-const OWN = {
-  WEBHOOK_SECRET: 'an-operator-webhook-secret',
-  ADMIN_TOKENS: 'an-operator-admin-token',
-  TRACKING_SECRET: 'an-operator-tracking-secret',
-  ERASURE_HASH_KEY: 'an-operator-erasure-hash-key',
-  PAYLOAD_KEYS: `operator:${Buffer.alloc(32, 3).toString('base64')}`,
-};
+const OWN = OPERATOR_SECRETS;
 
 describe('secure by default', () => {
   it('the API listening beyond loopback refuses the development secrets and plain http, even with NODE_ENV=development', async () => {
