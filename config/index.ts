@@ -72,8 +72,9 @@ const envSchema = z.object({
   WEBHOOK_SIGNATURE_DISABLED: bool.default(false),
   // prod: required. Comma-separated bearer tokens for the admin API and dashboard.
   ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
-  // prod: required. Signs tracking and unsubscribe tokens.
-  TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
+  // prod: required. Seals tracking and unsubscribe tokens. Comma-separated key list: the first
+  // seals, any opens, so a new key is put first and the old one kept while its links live.
+  TRACKING_SECRET: list.default([DEV_TRACKING_SECRET]),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),
@@ -110,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const problems: string[] = [];
     if (c.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET)) problems.push('WEBHOOK_SECRET: must be set in production');
     if (c.ADMIN_TOKENS.includes(DEV_ADMIN_TOKEN)) problems.push('ADMIN_TOKENS: must be set in production');
-    if (c.TRACKING_SECRET === DEV_TRACKING_SECRET) problems.push('TRACKING_SECRET: must be set in production');
+    if (c.TRACKING_SECRET.includes(DEV_TRACKING_SECRET)) problems.push('TRACKING_SECRET: must be set in production');
     if (c.WEBHOOK_SIGNATURE_DISABLED) problems.push('WEBHOOK_SIGNATURE_DISABLED: not allowed in production');
     for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
       if (!present[key]) problems.push(`${key}: must be set in production`);
