@@ -3,7 +3,7 @@
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { buildServer } from '../api/server.ts';
+import { buildServer, type ApiDeps } from '../api/server.ts';
 import { loadCatalog } from '../email/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
@@ -57,12 +57,15 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  opts: { db?: Db; port?: number; logStream?: ApiDeps['logStream'] } = {},
+): Promise<RunningApi> {
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const temporal = await connectClient(config, { lazy: true });
   const campaigns = new CampaignRegistry(config.campaignsDir);
   campaigns.assertValid();
-  const app = await buildServer({ config, db, temporal, campaigns });
+  const app = await buildServer({ config, db, temporal, campaigns, logStream: opts.logStream });
   const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
   return {
     app,

@@ -75,6 +75,19 @@ const envSchema = z.object({
   // prod: required. Seals tracking and unsubscribe tokens. Comma-separated key list: the first
   // seals, any opens, so a new key is put first and the old one kept while its links live.
   TRACKING_SECRET: list.default([DEV_TRACKING_SECRET]),
+  // Requests per minute on the public endpoints (api/rate-limits.ts); 0 turns a limit off.
+  // Tracking and unsubscribe links (/t/*, /u/*) per client address, and per link token.
+  RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_LINK_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  // Webhooks per client address (a platform sending signups in bulk is one address).
+  RATE_LIMIT_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+  // Dashboard sign-in attempts (POST /dashboard/login) per client address.
+  RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  // Admin API (/api/*) per client address and per bearer token or session.
+  RATE_LIMIT_ADMIN_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  // Behind a reverse proxy: the proxies' addresses or CIDRs (comma-separated) whose
+  // X-Forwarded-For is believed, so rate limits and logs see the client's address.
+  TRUST_PROXY: z.string().min(1).optional(),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),
