@@ -7,6 +7,7 @@ import { z } from 'zod';
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
 const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me';
+const DEV_SALES_WEBHOOK_SECRET = 'dev-sales-webhook-secret-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -68,6 +69,9 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),
   // prod: required. Comma-separated; several are valid at once so secrets can be rotated.
   WEBHOOK_SECRET: list.default([DEV_WEBHOOK_SECRET]),
+  // prod: required. Signs outgoing sales webhooks (Nurture-Signature, one v1 per secret listed,
+  // so the receiver can rotate: add the new secret, switch the receiver, drop the old one).
+  SALES_WEBHOOK_SECRET: list.default([DEV_SALES_WEBHOOK_SECRET]),
   // Development only: accept unsigned webhooks. Refused in production.
   WEBHOOK_SIGNATURE_DISABLED: bool.default(false),
   // prod: required. Comma-separated bearer tokens for the admin API and dashboard.
@@ -125,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (c.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET)) problems.push('WEBHOOK_SECRET: must be set in production');
     if (c.ADMIN_TOKENS.includes(DEV_ADMIN_TOKEN)) problems.push('ADMIN_TOKENS: must be set in production');
     if (c.TRACKING_SECRET.includes(DEV_TRACKING_SECRET)) problems.push('TRACKING_SECRET: must be set in production');
+    if (c.SALES_WEBHOOK_SECRET.includes(DEV_SALES_WEBHOOK_SECRET))
+      problems.push('SALES_WEBHOOK_SECRET: must be set in production');
     if (c.WEBHOOK_SIGNATURE_DISABLED) problems.push('WEBHOOK_SIGNATURE_DISABLED: not allowed in production');
     for (const key of ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
       if (!present[key]) problems.push(`${key}: must be set in production`);
