@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/index.ts';
 import { isLoopbackHost } from '../core/rules/loopback.ts';
-import { dkimOptions, type DkimConfig } from './dkim.ts';
+import { dkimOptions, dkimSigningStream, type DkimConfig } from './dkim.ts';
 
 export type Mailer = Transporter;
 
@@ -15,7 +15,7 @@ export function createMailer(config: MailerConfig): Mailer {
   const dkim = dkimOptions(config);
   const secure = url.protocol === 'smtps:';
   const loopback = isLoopbackHost(url.hostname);
-  return nodemailer.createTransport({
+  const transport = nodemailer.createTransport({
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
     secure,
@@ -36,8 +36,16 @@ export function createMailer(config: MailerConfig): Mailer {
     // loopback (the development inbox) may speak plain SMTP.
     requireTLS: !secure && !loopback,
     ignoreTLS: loopback,
-    ...(dkim ? { dkim } : {}),
   });
+  // Our own DKIM signer (infra/dkim.ts): it oversigns, nodemailer's does not.
+  if (dkim) {
+    const sign = dkimSigningStream(dkim);
+    transport.use('stream', (mail, done) => {
+      mail.message.processFunc(sign);
+      done();
+    });
+  }
+  return transport;
 }
 
 /** The same idempotency key always yields the same Message-ID, so a resend is recognisable. */
