@@ -9,6 +9,7 @@ import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
 import { createMailer } from '../infra/mailer.ts';
+import { dkimAlignmentWarning } from '../infra/dkim.ts';
 import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
 
@@ -23,6 +24,7 @@ export async function startWorker(
   opts: { db?: Db; workflowBundle?: CreateWorkerOptions['workflowBundle']; faults?: SendFaults } = {},
 ): Promise<RunningWorker> {
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  warnIfDkimMisaligned(config);
   const mailer = createMailer(config);
   // Refuse to start with an invalid campaign or template: better now than at send time.
   const campaigns = new CampaignRegistry(config.campaignsDir);
@@ -66,6 +68,7 @@ export async function startApi(
   const campaigns = new CampaignRegistry(config.campaignsDir);
   campaigns.assertValid();
   const app = await buildServer({ config, db, temporal, campaigns, logStream: opts.logStream });
+  warnIfDkimMisaligned(config, (m) => app.log.warn(m));
   const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
   return {
     app,
@@ -76,4 +79,12 @@ export async function startApi(
       if (!opts.db) await db.$disconnect();
     },
   };
+}
+
+/** At start-up (worker and API): DKIM that DMARC will not count is worth a loud warning. */
+function warnIfDkimMisaligned(config: Config, log?: (message: string) => void): void {
+  const warning = dkimAlignmentWarning(config);
+  if (!warning) return;
+  console.warn(`warning: ${warning}`);
+  log?.(warning);
 }

@@ -94,12 +94,13 @@ function relaxedBody(body: string): string {
 }
 
 /**
- * The message with a DKIM-Signature header prepended. The message is CRLF-terminated RFC 5322
- * text (as nodemailer builds it); it is handled as bytes (latin1), so 8-bit content is signed
- * as sent.
+ * The message with a DKIM-Signature header prepended (and line ends made CRLF). The message is
+ * handled as bytes (latin1), so 8-bit content is signed as sent.
  */
 export function dkimSign(message: Buffer, opts: DkimOptions, now = Date.now()): Buffer {
-  const text = message.toString('latin1');
+  // nodemailer leaves bare LFs in 7bit parts for the SMTP client to turn into CRLF on the wire;
+  // sign (and send) what the receiver will see.
+  const text = message.toString('latin1').replace(/\r?\n/g, '\r\n');
   const split = text.indexOf('\r\n\r\n');
   const head = split === -1 ? text : text.slice(0, split + 2);
   const body = split === -1 ? '' : text.slice(split + 4);
@@ -136,7 +137,7 @@ export function dkimSign(message: Buffer, opts: DkimOptions, now = Date.now()): 
   data += relaxedHeader(unsigned);
   const signature = crypto.sign('sha256', Buffer.from(data, 'latin1'), opts.privateKey).toString('base64');
   const folded = signature.replace(/.{1,72}/g, '$&\r\n ').replace(/\r\n $/, '');
-  return Buffer.concat([Buffer.from(`${unsigned}${folded}\r\n`, 'latin1'), message]);
+  return Buffer.from(`${unsigned}${folded}\r\n${text}`, 'latin1');
 }
 
 /** A nodemailer stream transform (MimeNode.processFunc) that signs the whole message. */
