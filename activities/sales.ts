@@ -16,7 +16,7 @@ import { signatureHeader, SIGNATURE_HEADER } from '../infra/signature.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
 
 /** Deliveries of one sales webhook at most (the first and two retries). */
-export const SALES_WEBHOOK_ATTEMPTS = 3;
+const SALES_WEBHOOK_ATTEMPTS = 3;
 const SALES_WEBHOOK_TIMEOUT_MS = 10_000;
 /** Waits between tries: 3 tries of 10 s plus these stay within the activity's 1-minute timeout. */
 const SALES_WEBHOOK_BACKOFF_MS = [1_000, 3_000];
@@ -33,7 +33,7 @@ export class SalesWebhookError extends Error {
 }
 
 /** Worth trying again: the receiver or the way to it may recover. */
-export function retryableStatus(status: number): boolean {
+function retryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
@@ -41,7 +41,7 @@ export function retryableStatus(status: number): boolean {
  * POSTs `body` signed with `secrets`; tries again on retryable failures, at most
  * SALES_WEBHOOK_ATTEMPTS deliveries. Throws SalesWebhookError when it gives up.
  */
-export async function deliverSalesWebhook(opts: {
+async function deliverSalesWebhook(opts: {
   url: string;
   body: string;
   secrets: readonly string[];

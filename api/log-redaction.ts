@@ -4,7 +4,7 @@
 // token or secret (`?token=`, `?access_token=`…) has its value replaced the same way.
 import type { FastifyRequest } from 'fastify';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Path prefixes whose next segment is a sealed link token (api/tracking.ts, api/unsubscribe.ts). */
 const TOKEN_PATH = /^(\/(?:u|t\/o|t\/c)\/)[^/?#]*/;

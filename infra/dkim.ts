@@ -124,7 +124,7 @@ export function dkimSign(message: Buffer, opts: DkimOptions, now = Date.now()): 
   }
 
   const bodyHash = crypto.createHash('sha256').update(relaxedBody(body), 'latin1').digest('base64');
-  const clean = (v: string) => v.replace(/[\x00-\x20\x7f;=]/g, '');
+  const clean = (v: string) => v.replace(/[^!-~]|[;=]/g, ''); // printable ASCII, no tag delimiters
   // Folded (CRLF + space) so no line grows long; relaxed canonicalization unfolds it again.
   const headerNames: string[] = [];
   for (let i = 0; i < signed.length; i += 6) headerNames.push(signed.slice(i, i + 6).join(':'));
