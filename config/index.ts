@@ -80,8 +80,11 @@ const envSchema = z.object({
   // seals, any opens, so a new key is put first and the old one kept while its links live.
   TRACKING_SECRET: list.default([DEV_TRACKING_SECRET]),
   // Requests per minute on the public endpoints (api/rate-limits.ts); 0 turns a limit off.
-  // Tracking and unsubscribe links (/t/*, /u/*) per client address, and per link token.
-  RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  // Tracking and unsubscribe links (/t/*, /u/*) per client address, and per link token. The
+  // address budget is generous: mail providers' image proxies and one-click unsubscribes come
+  // from few addresses, and a refused unsubscribe is worse than a busy minute; the per-token
+  // budget is what stops one link being hammered.
+  RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   RATE_LIMIT_LINK_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   // Webhooks per client address (a platform sending signups in bulk is one address).
   RATE_LIMIT_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
