@@ -13,7 +13,9 @@ export function createActivities(deps: ActivityDeps) {
     ...sendActivities(deps),
     ...journalActivities(deps.db),
     ...discountActivities(deps.db),
-    ...salesActivities(deps),
+    // In a journey a sales webhook that cannot be delivered is recorded as failed and the
+    // journey goes on (its activity retries are unbounded; the webhook's are not).
+    ...salesActivities(deps, { onFailure: 'record' }),
   };
 }
 

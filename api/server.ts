@@ -2,6 +2,7 @@
 // hangs off it too. Every answer, error or not, is JSON except the pixel, redirects and the
 // unsubscribe pages.
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyLoggerStreamDestination } from 'fastify/types/logger.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
@@ -16,6 +17,8 @@ import { dashboardRoutes } from './dashboard/index.ts';
 import { dashboardGuard } from './dashboard/security.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { redactedRequestSerializer } from './log-redaction.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { trackingRoutes } from './tracking.ts';
 import { unsubscribeRoutes } from './unsubscribe.ts';
 import { webhookRoutes } from './webhooks/index.ts';
@@ -30,11 +33,18 @@ export interface ApiDeps {
   temporalTimeoutMs?: number;
   /** Default: one built from the config, closed with the server. */
   mailer?: Mailer;
+  /** Where the request log goes (default stdout); tests read it. */
+  logStream?: FastifyLoggerStreamDestination;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.config.LOG_LEVEL === 'silent' ? false : { level: deps.config.LOG_LEVEL },
+    logger:
+      deps.config.LOG_LEVEL === 'silent'
+        ? false
+        : // Link tokens are capabilities: never in the request log (api/log-redaction.ts).
+          { level: deps.config.LOG_LEVEL, serializers: { req: redactedRequestSerializer }, stream: deps.logStream },
+    trustProxy: deps.config.TRUST_PROXY ?? false,
     bodyLimit: 1024 * 1024,
     // Token paths can be long (a click token carries its URL).
     routerOptions: { maxParamLength: 8192 },
@@ -61,6 +71,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
 
+  await registerRateLimits(app, deps.config);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(webhookRoutes(routeDeps));
   await app.register(trackingRoutes(routeDeps));

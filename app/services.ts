@@ -4,12 +4,13 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { assertSafeToServe } from '../config/safety.ts';
-import { buildServer } from '../api/server.ts';
+import { buildServer, type ApiDeps } from '../api/server.ts';
 import { loadCatalog } from '../email/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
 import { createMailer } from '../infra/mailer.ts';
+import { dkimAlignmentWarning } from '../infra/dkim.ts';
 import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
 
@@ -25,6 +26,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   assertSafeToServe(config, 'worker');
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+  warnIfDkimMisaligned(config);
   const mailer = createMailer(config);
   // Refuse to start with an invalid campaign or template: better now than at send time.
   const campaigns = new CampaignRegistry(config.campaignsDir);
@@ -59,13 +61,17 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(config: Config, opts: { db?: Db; port?: number } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  opts: { db?: Db; port?: number; logStream?: ApiDeps['logStream'] } = {},
+): Promise<RunningApi> {
   assertSafeToServe(config, 'api');
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   const temporal = await connectClient(config, { lazy: true });
   const campaigns = new CampaignRegistry(config.campaignsDir);
   campaigns.assertValid();
-  const app = await buildServer({ config, db, temporal, campaigns });
+  const app = await buildServer({ config, db, temporal, campaigns, logStream: opts.logStream });
+  warnIfDkimMisaligned(config, (m) => app.log.warn(m));
   const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
   return {
     app,
@@ -76,4 +82,12 @@ export async function startApi(config: Config, opts: { db?: Db; port?: number } 
       if (!opts.db) await db.$disconnect();
     },
   };
+}
+
+/** At start-up (worker and API): DKIM that DMARC will not count is worth a loud warning. */
+function warnIfDkimMisaligned(config: Config, log?: (message: string) => void): void {
+  const warning = dkimAlignmentWarning(config);
+  if (!warning) return;
+  console.warn(`warning: ${warning}`);
+  log?.(warning);
 }

@@ -1,7 +1,7 @@
 // One round each: the bare baseline (client starts -> no-op activity) and Nurture (signed
 // signup webhooks -> welcome email in the SMTP inbox), plus waiting for the worker to go
 // quiet and reading its memory.
-import { computeSignature } from '../api/signature.ts';
+import { computeSignature } from '../infra/signature.ts';
 import type { WorkerChild, ProcMemory } from './child.ts';
 import { percentile, pool, sleep, waitForCount } from './measure.ts';
 import { BENCH_CAMPAIGN_ID, type BenchStack } from './stack.ts';

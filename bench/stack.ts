@@ -108,6 +108,9 @@ export async function startBenchStack(log: Log, onCleanup: (fn: () => Promise<vo
     NURTURE_CAMPAIGNS_DIR: campaignsDir,
     DEFAULT_CAMPAIGN: BENCH_CAMPAIGN_ID,
     WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+    // The bench fires thousands of signups from one address: it measures the engine, not the
+    // rate limit (api/rate-limits.ts), unless told otherwise.
+    RATE_LIMIT_WEBHOOKS_PER_MINUTE: process.env.RATE_LIMIT_WEBHOOKS_PER_MINUTE ?? '0',
   };
   const config = loadConfig({ ...process.env, ...env }, ROOT);
   const workerEnv = { ...process.env, ...env, [BUNDLE_ENV]: bundlePath };

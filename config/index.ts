@@ -14,6 +14,7 @@ export const DEV_ERASURE_HASH_KEY = 'dev-erasure-hash-key-change-me';
 export const DEV_PAYLOAD_KEY = 'dev:bnVydHVyZS1kZXZlbG9wbWVudC1wYXlsb2FkLWtleSE=';
 /** The Temporal Web UI of `nurture dev`, allowed to call the codec endpoint. */
 const DEV_CODEC_CORS_ORIGINS = 'http://localhost:8233,http://127.0.0.1:8233';
+export const DEV_SALES_WEBHOOK_SECRET = 'dev-sales-webhook-secret-change-me';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -126,12 +127,16 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().url('must be an absolute URL').default('http://localhost:3000'),
   // prod: required. Comma-separated; several are valid at once so secrets can be rotated.
   WEBHOOK_SECRET: list.default([DEV_WEBHOOK_SECRET]),
+  // prod: required. Signs outgoing sales webhooks (Nurture-Signature, one v1 per secret listed,
+  // so the receiver can rotate: add the new secret, switch the receiver, drop the old one).
+  SALES_WEBHOOK_SECRET: list.default([DEV_SALES_WEBHOOK_SECRET]),
   // Development only: accept unsigned webhooks. Refused unless the API serves only this machine.
   WEBHOOK_SIGNATURE_DISABLED: bool.default(false),
   // prod: required. Comma-separated bearer tokens for the admin API and dashboard.
   ADMIN_TOKENS: list.default([DEV_ADMIN_TOKEN]),
-  // prod: required. Signs tracking and unsubscribe tokens.
-  TRACKING_SECRET: z.string().min(16).default(DEV_TRACKING_SECRET),
+  // prod: required. Seals tracking and unsubscribe tokens. Comma-separated key list: the first
+  // seals, any opens, so a new key is put first and the old one kept while its links live.
+  TRACKING_SECRET: list.default([DEV_TRACKING_SECRET]),
   // prod: set it. Keys the hash kept of an erased address (HMAC-SHA256), so it is refused
   // forever without being stored. Changing it forgets every erased address: never rotate it.
   ERASURE_HASH_KEY: z.string().min(16).default(DEV_ERASURE_HASH_KEY),
@@ -144,6 +149,22 @@ const envSchema = z.object({
     .transform(commaList)
     .pipe(z.array(z.string().refine(isOrigin, 'each entry must be an origin such as https://temporal.example.com')))
     .prefault(DEV_CODEC_CORS_ORIGINS),
+  // Requests per minute on the public endpoints (api/rate-limits.ts); 0 turns a limit off.
+  // Tracking and unsubscribe links (/t/*, /u/*) per client address, and per link token. The
+  // address budget is generous: mail providers' image proxies and one-click unsubscribes come
+  // from few addresses, and a refused unsubscribe is worse than a busy minute; the per-token
+  // budget is what stops one link being hammered.
+  RATE_LIMIT_LINKS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+  RATE_LIMIT_LINK_TOKEN_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  // Webhooks per client address (a platform sending signups in bulk is one address).
+  RATE_LIMIT_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+  // Dashboard sign-in attempts (POST /dashboard/login) per client address.
+  RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  // Admin API (/api/*) per client address and per bearer token or session.
+  RATE_LIMIT_ADMIN_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  // Behind a reverse proxy: the proxies' addresses or CIDRs (comma-separated) whose
+  // X-Forwarded-For is believed, so rate limits and logs see the client's address.
+  TRUST_PROXY: z.string().min(1).optional(),
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),

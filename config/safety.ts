@@ -2,12 +2,13 @@
 // public URL, refuses to start unless nobody but this machine can reach it. The rule reads what
 // the process does (where it listens, the URL it puts in mail), not NODE_ENV, which a deploy
 // can forget; NODE_ENV=production only makes it stricter (never "local").
-import { isLocalUrl, isLoopbackHost } from '../core/rules/host.ts';
+import { isLocalUrl, isLoopbackHost } from '../core/rules/loopback.ts';
 import {
   ConfigError,
   DEV_ADMIN_TOKEN,
   DEV_ERASURE_HASH_KEY,
   DEV_PAYLOAD_KEY,
+  DEV_SALES_WEBHOOK_SECRET,
   DEV_TRACKING_SECRET,
   DEV_WEBHOOK_SECRET,
   type Config,
@@ -34,6 +35,12 @@ const SECRETS: readonly Secret[] = [
   { key: 'TRACKING_SECRET', isDevelopment: (c) => holds(c.TRACKING_SECRET, DEV_TRACKING_SECRET), roles: ['api', 'worker'] },
   // The API erases and checks signups; the worker's every send checks the hash.
   { key: 'ERASURE_HASH_KEY', isDevelopment: (c) => holds(c.ERASURE_HASH_KEY, DEV_ERASURE_HASH_KEY), roles: ['api', 'worker'] },
+  // The worker signs what it posts to sales.
+  {
+    key: 'SALES_WEBHOOK_SECRET',
+    isDevelopment: (c) => holds(c.SALES_WEBHOOK_SECRET, DEV_SALES_WEBHOOK_SECRET),
+    roles: ['worker'],
+  },
   // Both write and read Temporal payloads.
   {
     key: 'PAYLOAD_KEYS',

@@ -3,7 +3,8 @@
 import crypto from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/index.ts';
-import { dkimOptions, type DkimConfig } from './dkim.ts';
+import { isLoopbackHost } from '../core/rules/loopback.ts';
+import { dkimOptions, dkimSigningStream, type DkimConfig } from './dkim.ts';
 
 export type Mailer = Transporter;
 
@@ -12,10 +13,12 @@ export type MailerConfig = Pick<Config, 'SMTP_URL' | 'SMTP_MAX_CONNECTIONS' | 'S
 export function createMailer(config: MailerConfig): Mailer {
   const url = new URL(config.SMTP_URL);
   const dkim = dkimOptions(config);
-  return nodemailer.createTransport({
+  const secure = url.protocol === 'smtps:';
+  const loopback = isLoopbackHost(url.hostname);
+  const transport = nodemailer.createTransport({
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
-    secure: url.protocol === 'smtps:',
+    secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     pool: true,
     maxConnections: config.SMTP_MAX_CONNECTIONS,
@@ -28,10 +31,21 @@ export function createMailer(config: MailerConfig): Mailer {
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
-    // The development inbox speaks plain SMTP on loopback; real servers negotiate TLS.
-    ignoreTLS: url.hostname === '127.0.0.1' || url.hostname === 'localhost',
-    ...(dkim ? { dkim } : {}),
+    // Off this machine, credentials and mail never travel in clear: smtp:// must upgrade with
+    // STARTTLS before AUTH or the send fails (smtps:// is TLS from the start). Only a server on
+    // loopback (the development inbox) may speak plain SMTP.
+    requireTLS: !secure && !loopback,
+    ignoreTLS: loopback,
   });
+  // Our own DKIM signer (infra/dkim.ts): it oversigns, nodemailer's does not.
+  if (dkim) {
+    const sign = dkimSigningStream(dkim);
+    transport.use('stream', (mail, done) => {
+      mail.message.processFunc(sign);
+      done();
+    });
+  }
+  return transport;
 }
 
 /** The same idempotency key always yields the same Message-ID, so a resend is recognisable. */

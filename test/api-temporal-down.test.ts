@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { buildServer } from '../api/server.ts';
-import { signatureHeader } from '../api/signature.ts';
+import { signatureHeader } from '../infra/signature.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { errorHandler } from '../errors.ts';
-import { signatureHeader } from '../signature.ts';
+import { signatureHeader } from '../../infra/signature.ts';
 import { useSignedJsonBody } from './body.ts';
 
 const secret = 'unit-test-webhook-secret-0123';

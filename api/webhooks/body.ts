@@ -4,7 +4,7 @@
 // 401 bad signature, 400 invalid JSON; the route then validates the shape (400).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from '../errors.ts';
-import { SIGNATURE_HEADER, verifySignature } from '../signature.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../infra/signature.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@
 // for a checkpoint with a bound, and name the workflow runs whose histories it wants kept.
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { RunningApi } from '../../app/services.ts';
-import { signatureHeader } from '../../api/signature.ts';
+import { signatureHeader } from '../../infra/signature.ts';
 import { engagementSignal, statusQuery } from '../../workflows/journey/types.ts';
 import type { JourneyDescription } from '../../core/journey/query.ts';
 import type { RecordingStack } from './stack.ts';

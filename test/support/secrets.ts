@@ -6,5 +6,6 @@ export const OPERATOR_SECRETS = {
   ADMIN_TOKENS: 'an-operator-admin-token',
   TRACKING_SECRET: 'an-operator-tracking-secret',
   ERASURE_HASH_KEY: 'an-operator-erasure-hash-key',
+  SALES_WEBHOOK_SECRET: 'an-operator-sales-webhook-secret',
   PAYLOAD_KEYS: `operator:${Buffer.alloc(32, 3).toString('base64')}`,
 };

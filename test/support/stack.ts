@@ -12,7 +12,7 @@ import { startSmtpInbox, type SmtpInbox } from '../../infra/dev/smtp-inbox.ts';
 import { connectClient } from '../../infra/client.ts';
 import { startApi, startWorker, type RunningApi, type RunningWorker } from '../../app/services.ts';
 import type { Client } from '@temporalio/client';
-import { signatureHeader } from '../../api/signature.ts';
+import { signatureHeader } from '../../infra/signature.ts';
 
 let runtimeInstalled = false;
 

@@ -1,4 +1,4 @@
-// Webhook signatures: `Nurture-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+// Webhook signatures, inbound (api/webhooks) and outbound (activities/sales.ts): `Nurture-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
 // Pure: the caller passes the clock and the secrets. Every secret in the list is tried (so a
 // secret can be rotated without downtime) and every comparison is constant-time.
 import crypto from 'node:crypto';
@@ -38,9 +38,18 @@ export function computeSignature(secret: string, timestamp: number, rawBody: Buf
   return crypto.createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-/** The header value a sender would put on `rawBody` (used by tests and client examples). */
-export function signatureHeader(secret: string, rawBody: Buffer | string, timestamp = Math.floor(Date.now() / 1000)): string {
-  return `t=${timestamp},v1=${computeSignature(secret, timestamp, rawBody)}`;
+/**
+ * The header value a sender puts on `rawBody`: one v1 per secret, so a receiver that knows any
+ * of them (old or new, during a rotation) verifies it. Used for outgoing sales webhooks, tests
+ * and client examples.
+ */
+export function signatureHeader(
+  secrets: string | readonly string[],
+  rawBody: Buffer | string,
+  timestamp = Math.floor(Date.now() / 1000),
+): string {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  return [`t=${timestamp}`, ...list.map((s) => `v1=${computeSignature(s, timestamp, rawBody)}`)].join(',');
 }
 
 export function verifySignature(opts: {
