@@ -130,7 +130,7 @@ describe('Temporal stopped', () => {
         leadId,
         workflowId,
         stepKey: 'welcome',
-        campaignId: 'api-test',
+        campaignId: campaign.id,
         templateId: 'welcome',
         toAddress: email,
         messageId: `<${tag}@test>`,

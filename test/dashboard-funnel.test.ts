@@ -10,6 +10,7 @@ import { loadFunnel, funnelQueryFrom } from '../reports/funnel.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -204,7 +205,7 @@ describe('dashboard: funnel', () => {
     const widths = await page.locator('.funnel .bar').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
     expect(widths[1]! / widths[0]!).toBeCloseTo(0.6, 1);
 
-    await expect.poll(() => page.locator('[data-kpi=enrolled] b').textContent()).toBe('10');
+    await expect.poll(() => page.locator('[data-kpi=enrolled] b').textContent(), POLL).toBe('10');
     expect(await page.locator('[data-conversion=awareness]').textContent()).toContain('60.0% move on · 4 drop off');
 
     const col = async (name: string) =>
@@ -270,7 +271,7 @@ describe('dashboard: funnel', () => {
     await p.fill('input[name=name]', 'Mallory');
     await p.fill('input[name=token]', 'not-the-token-at-all');
     await p.click('button:has-text("Sign in")');
-    await expect.poll(() => p.locator('[role=alert]').textContent()).toContain('not valid');
+    await expect.poll(() => p.locator('[role=alert]').textContent(), POLL).toContain('not valid');
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'nurture_session')).toBeUndefined();
     await context.close();

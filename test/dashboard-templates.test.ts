@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { emailFile } from './support/templates.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 let stack: TestStack;
 let browser: TestBrowser;
@@ -58,7 +59,7 @@ describe('dashboard: templates', () => {
 
     await page.fill('textarea[name=lead]', '{"firstName": "NoEmail"}');
     await page.click('button:has-text("Render")');
-    await expect.poll(() => page.locator('form [role=alert]').textContent()).toContain('email');
+    await expect.poll(() => page.locator('form [role=alert]').textContent(), POLL).toContain('email');
 
     const json = await stack.request('GET', '/dashboard/templates.json', {
       headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
@@ -99,6 +100,6 @@ describe('dashboard: campaign', () => {
 
     await page.fill('textarea[name=events]', '[{"at": "whenever", "type": "click"}]');
     await page.click('button:has-text("Simulate")');
-    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('whenever');
+    await expect.poll(() => page.locator('[role=alert]').textContent(), POLL).toContain('whenever');
   });
 });

@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { FunnelStageKey } from '../workflows/journey/search-attributes.ts';
 import { apiTestEnv } from './support/api.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 // Its own campaign: the shipped example has a weekday send window, and tests must not
 // depend on the time of day.
@@ -24,7 +25,7 @@ describe('POST /webhooks/signup', () => {
     const res = await stack.post('/webhooks/signup', { email, firstName: 'Ada' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ newLead: true, enrolled: true });
-    expect(res.body.workflowId).toBe(`journey/api-test/${res.body.leadId}`);
+    expect(res.body.workflowId).toBe(`journey/${campaign.id}/${res.body.leadId}`);
 
     const received = await stack.inbox.waitFor((m) => m.to.includes(email));
     const mail = await simpleParser(received.raw);
@@ -35,7 +36,7 @@ describe('POST /webhooks/signup', () => {
     const lead = await stack.db.lead.findUniqueOrThrow({ where: { email }, include: { messages: true, stageChanges: true } });
     expect(lead.stage).toBe('awareness');
     await expect
-      .poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status))
+      .poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status), POLL)
       .toEqual(['sent']);
     expect(lead.stageChanges.map((c) => c.toStage)).toEqual(['awareness']);
 
