@@ -31,7 +31,7 @@ describe('SMTP answers', () => {
     expect(rows.map((r) => r.status)).toEqual(['sent']);
   });
 
-  it('bounces on a 550: the address is suppressed, the step recorded bounced and the journey told', async () => {
+  it('bounces on a 550: the address is suppressed, the step recorded bounced and the bounce returned to the caller', async () => {
     const lead = await stack.lead({ label: 'nobody', firstName: 'Nobody' });
     rules.set(lead.email, () => ({ code: 550, message: '5.1.1 No such user here' }));
 
