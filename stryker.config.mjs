@@ -1,7 +1,6 @@
 // Mutation testing of the pure domain (`npm run mutation`; outside CI: minutes on two cores).
 // Only the unit tests beside core/ run (vitest.mutation.config.ts), one mutant at a time.
 // The journey interpreter alone: npm run mutation -- --mutate 'core/journey/**/!(*.test).ts'
-/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts' },

@@ -2,7 +2,7 @@
 // messages, and signup idempotency under concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
-import { apiTestEnv, sleep } from './support/api.ts';
+import { apiTestEnv } from './support/api.ts';
 
 const OLD_SECRET = 'old-webhook-secret-0123456789';
 const NEW_SECRET = 'new-webhook-secret-0123456789';
@@ -269,8 +269,9 @@ describe('POST /webhooks/signup', () => {
     for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${[...workflowIds][0]}'` })) runs.push(w);
     expect(runs).toHaveLength(1);
 
+    // One journey run (above) sends one welcome email.
     await stack.inbox.waitFor((m) => m.to.includes(email));
-    await sleep(1500); // a wrongly started second journey would have sent by now
+    expect(await stack.db.sentMessage.count({ where: { leadId } })).toBe(1);
     expect(stack.inbox.to(email)).toHaveLength(1);
   });
 

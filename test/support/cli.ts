@@ -6,7 +6,7 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Long enough for tsx to start and a command to run on a loaded two-core machine. */
-export const CLI_TIMEOUT_MS = 60_000;
+const CLI_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
   code: number | null;
