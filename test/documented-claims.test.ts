@@ -100,7 +100,7 @@ describe('a concurrent duplicate event', () => {
     await expect
       .poll(async () => {
         const { rows } = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%engagement_events%'`,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%engagement_events%'`,
         );
         return rows[0]!.n;
       }, POLL)
