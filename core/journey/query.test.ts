@@ -5,6 +5,7 @@ import { campaignFromYaml } from '../../test/fixtures/campaigns.ts';
 import type { Step } from '../campaign/types.ts';
 import { describeJourney, describeStep, stallPlan } from './query.ts';
 import { formatTimeline, scriptedEventsSchema, simulate } from './simulate.ts';
+import { newJourneyState } from './state.ts';
 
 const START = '2025-01-06T09:00:00.000Z'; // Monday
 
@@ -95,38 +96,13 @@ describe('describeJourney', () => {
   });
 
   it('at the end of a stage or of re-engagement, says so', () => {
-    const base = describeJourney(
-      {
-        ...({} as never),
-        v: 1,
-        campaignId: 'q',
-        enrollment: 1,
-        lead: { id: 'l', email: 'l@example.com', properties: {} },
-        startedAt: 0,
-        stage: 'a',
-        stageEnteredAt: 0,
-        cursor: { root: 'steps', path: [9], stepKey: null },
-        wait: null,
-        interrupted: null,
-        seq: 0,
-        score: 0,
-        qualified: false,
-        qualificationPending: false,
-        seenEventIds: [],
-        lastEngagementAt: null,
-        stalled: false,
-        stalledAt: null,
-        pendingGoal: null,
-        pendingExit: null,
-        discount: null,
-        recentEvents: [],
-        lookbackFrom: 0,
-        ended: null,
-        history: [],
-      },
-      CAMPAIGN,
-    );
+    const state = newJourneyState({ campaign: CAMPAIGN, lead: { id: 'l', email: 'l@example.com' }, now: 0 });
+    state.stage = 'a';
+    state.cursor = { root: 'steps', path: [9], stepKey: null };
+    const base = describeJourney(state, CAMPAIGN);
     expect(base.next).toEqual({ stepKey: null, step: 'end of stage a', waiting: null, at: null });
+    state.cursor = { root: 'reengage', path: [9], stepKey: null };
+    expect(describeJourney(state, CAMPAIGN).next?.step).toBe('end of re-engagement');
   });
 });
 
