@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { campaignFromYaml } from '../../test/fixtures/campaigns.ts';
 import type { JourneyEffects, SendOutcome, SendRequest } from './effects.ts';
+import { stepAtCursor } from './cursor.ts';
+import { effectKey } from './effect-key.ts';
 import { runJourney } from './interpreter.ts';
 import { simulate } from './simulate.ts';
 import { moveLead, newJourneyState, receiveEvent, type JourneyEvent, type JourneyState } from './state.ts';
@@ -485,4 +487,39 @@ it('simulate and the recording host agree on the same campaign', async () => {
   expect(t.entries.filter((e) => e.kind === 'send').map((e) => [Date.parse(e.at), e.detail])).toEqual(
     only(h.calls, 'send').map((s) => [s.at, s.templateId]),
   );
+});
+
+describe('where a step is', () => {
+  it('names nested and re-engagement steps by their path', async () => {
+    const C = campaignFromYaml(`
+id: p
+name: P
+stages:
+  a:
+    steps:
+      - if: { score: { gte: 0 } }
+        then:
+          - send: welcome
+      - waitFor: click
+    stall:
+      after: 10s
+      reengage:
+        - send: re-engagement
+`);
+    const h = host(C, { until: T0 + 15_000 });
+    await h.run();
+    expect(only(h.calls, 'send').map((s) => s.stepKey)).toEqual(['3:a.steps[0].then[0]', '6:a.stall.reengage[0]']);
+  });
+
+  it('refuses a cursor in a stage the campaign does not have', () => {
+    const C = campaignFromYaml('id: x\nname: X\nstages:\n  a:\n    steps:\n      - send: welcome\n');
+    expect(() => stepAtCursor(C, 'zz', { root: 'steps', path: [0], stepKey: null })).toThrow('campaign x has no stage zz');
+    expect(stepAtCursor(C, 'a', { root: 'steps', path: [5, 'then', 0], stepKey: null })).toBeUndefined();
+    expect(stepAtCursor(C, 'a', { root: 'reengage', path: [0], stepKey: null })).toBeUndefined();
+  });
+
+  it('keys an effect by workflow, step and, where a step has several, the effect', () => {
+    expect(effectKey({ workflowId: 'journey/c/l', stepKey: '2:a.steps[0]' })).toBe('journey/c/l#2:a.steps[0]');
+    expect(effectKey({ workflowId: 'journey/c/l', stepKey: '2:a.steps[0]' }, 'notify')).toBe('journey/c/l#2:a.steps[0]#notify');
+  });
 });
