@@ -251,3 +251,64 @@ describe('formatTimeline', () => {
     ]);
   });
 });
+
+describe('simulate: defaults and hosts', () => {
+  const NOTIFY = campaignFromYaml(`
+id: n
+name: N
+stages:
+  a:
+    steps:
+      - send: welcome
+      - notifySales: { email: sales@example.com, webhook: "https://crm.example/hook" }
+      - wait: 1h
+      - send: faq
+`);
+
+  it('gives a sample lead an id and address, numbers scripted events, and starts on a Monday at 09:00 UTC', async () => {
+    const t = await simulate(NOTIFY, {}, [{ at: '+1m', type: 'open' }]);
+    expect(t.start).toBe('2025-01-06T09:00:00.000Z');
+    expect(t.state.lead).toMatchObject({ id: 'lead-1', email: 'lead@example.com' });
+    expect(t.state.seenEventIds).toEqual(['sim-1']);
+    expect(t.entries.find((e) => e.kind === 'notify')).toMatchObject({
+      detail: 'sales (sales@example.com, https://crm.example/hook): campaign step in a',
+      stage: 'a',
+      stepKey: '3:a.steps[1]',
+    });
+    const named = await simulate(NOTIFY, { id: 'l-7', email: 'ada@example.com' }, []);
+    expect(named.state.lead).toMatchObject({ id: 'l-7', email: 'ada@example.com' });
+  });
+
+  it('continues as new exactly every Nth step boundary, and not without the option', async () => {
+    const every2 = await simulate(NOTIFY, {}, [], { continueAsNewEvery: 2 });
+    const every1 = await simulate(NOTIFY, {}, [], { continueAsNewEvery: 1 });
+    const never = await simulate(NOTIFY, {}, []);
+    expect(never.runs).toBe(1);
+    expect(every1.runs).toBeGreaterThan(every2.runs);
+    expect(every2.runs).toBeGreaterThan(1);
+    expect(every1.entries).toEqual(never.entries);
+  });
+
+  it('an event at the very start is known before the first step; one just at a deadline still counts', async () => {
+    const C = campaignFromYaml(`
+id: e
+name: E
+stages:
+  a:
+    steps:
+      - send: welcome
+      - waitFor: click
+        within: 1h
+        then:
+          - send: faq
+        otherwise:
+          - send: tutorial
+`);
+    const atDeadline = await simulate(C, {}, [{ at: '+1h', type: 'click' }]);
+    expect(atDeadline.entries.filter((e) => e.kind === 'send').map((e) => e.detail)).toEqual(['welcome', 'faq']);
+    const justAfter = await simulate(C, {}, [{ at: '+1h1s', type: 'click' }]);
+    expect(justAfter.entries.filter((e) => e.kind === 'send').map((e) => e.detail)).toEqual(['welcome', 'tutorial']);
+    const atStart = await simulate(C, {}, [{ at: '+0', type: 'click' }], { includeEvents: true });
+    expect(atStart.entries[0]).toMatchObject({ kind: 'event', detail: 'click', stage: null });
+  });
+});
