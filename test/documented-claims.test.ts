@@ -95,16 +95,26 @@ describe('a concurrent duplicate event', () => {
     return client;
   }
 
-  /** Resolves once some session waits on a lock: the API's insert of the same id is blocked. */
-  async function blockedOnTheFirst(client: pg.Client) {
-    await expect
-      .poll(async () => {
-        const { rows } = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%engagement_events%'`,
-        );
-        return rows[0]!.n;
-      }, POLL)
-      .toBeGreaterThan(0);
+  /**
+   * Resolves once a session waits on a lock in engagement_events: the API's insert of the same
+   * id is blocked. Asked on a connection of its own: inside a transaction PostgreSQL keeps
+   * showing the activity it saw first.
+   */
+  async function blockedOnTheFirst() {
+    const watcher = new pg.Client({ connectionString: stack.config.DATABASE_URL });
+    await watcher.connect();
+    try {
+      await expect
+        .poll(async () => {
+          const { rows } = await watcher.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%engagement_events%'`,
+          );
+          return rows[0]!.n;
+        }, POLL)
+        .toBeGreaterThan(0);
+    } finally {
+      await watcher.end();
+    }
   }
 
   it('is processed as new when the first transaction rolled back', async () => {
@@ -114,7 +124,7 @@ describe('a concurrent duplicate event', () => {
     const client = await firstDeliveryInFlight(eventId, leadId);
     try {
       const second = stack.post('/webhooks/events', { type: 'reply', leadId, eventId });
-      await blockedOnTheFirst(client);
+      await blockedOnTheFirst();
       await client.query('ROLLBACK');
       const res = await second;
       expect(res.status).toBe(202);
@@ -133,7 +143,7 @@ describe('a concurrent duplicate event', () => {
     const client = await firstDeliveryInFlight(eventId, leadId);
     try {
       const second = stack.post('/webhooks/events', { type: 'reply', leadId, eventId });
-      await blockedOnTheFirst(client);
+      await blockedOnTheFirst();
       await client.query('COMMIT');
       const res = await second;
       expect(res.status).toBe(200);
