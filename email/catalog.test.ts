@@ -33,6 +33,33 @@ describe('catalog.render', () => {
     expect(email).toMatchObject({ kind: 'welcome', templateId: 'welcome' });
   });
 
+  it('escapes hostile values in every lead field the HTML shows: subject (in the title), names, company, properties', async () => {
+    const dir = await writeTemplates({
+      'emails/a.hbs': emailFile(
+        [
+          '<p>Hi {{lead.firstName}} {{lead.lastName}} of {{lead.company}}</p>',
+          '<p title="{{lead.lastName}}">Your plan: {{lead.properties.plan}}</p>',
+        ],
+        ['properties: [plan]'],
+      ).replace('subject: "Hi {{lead.firstName}}"', 'subject: "For {{lead.company}}, {{lead.lastName}}"'),
+    });
+    const hostile = {
+      firstName: '<b>First</b>',
+      lastName: '"><img src=x onerror=alert(2)>',
+      company: '</title><script>alert(1)</script>',
+      properties: { plan: '<iframe src="javascript:alert(3)">' },
+    };
+    const email = loadCatalog(dir).render('a', context({}, hostile));
+    for (const markup of ['<b>First', '<img', '<script', '<iframe', '"><']) expect(email.html).not.toContain(markup);
+    expect(email.html).toContain('<title>For &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;, &quot;&gt;&lt;img');
+    expect(email.html).toContain('Hi &lt;b&gt;First&lt;/b&gt; &quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(2)&gt; of');
+    expect(email.html).toContain('title="&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(2)&gt;"');
+    expect(email.html).toContain('Your plan: &lt;iframe src&#x3D;&quot;javascript:alert(3)&quot;&gt;');
+    // The subject is a header and the text part is text: both carry the values as typed.
+    expect(email.subject).toBe(`For ${hostile.company}, ${hostile.lastName}`);
+    expect(email.text).toContain(`Your plan: ${hostile.properties.plan}`);
+  });
+
   it('inlines the layout CSS into style attributes', () => {
     const { html } = catalog.render('welcome', context());
     expect(html).toMatch(/<a class="button-link"[^>]* style="[^"]*display: inline-block[^"]*color: #ffffff/);

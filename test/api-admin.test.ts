@@ -3,12 +3,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
 import { apiTestEnv } from './support/api.ts';
+import { POLL } from './support/timing.ts';
 
 const TOKEN_A = 'admin-token-a-0123456789abcdef';
 const TOKEN_B = 'admin-token-b-0123456789abcdef';
 
+// A campaign that scores replies and stalls a lead who goes quiet (without ending the journey
+// soon), so the lead detail has a score and a stall to report.
+const SCORED = 'admin-scored';
 let stack: TestStack;
-const campaign = apiTestEnv();
+const campaign = apiTestEnv({
+  [SCORED]: `
+id: ${SCORED}
+name: Admin scored (test)
+scoring:
+  points: { reply: 5, click: 3 }
+stages:
+  awareness:
+    steps:
+      - send: welcome
+      - waitFor: purchase
+    stall:
+      after: 2s
+      dormantAfter: 1h
+`,
+});
 beforeAll(async () => {
   stack = await startStack({ ADMIN_TOKENS: `${TOKEN_A},${TOKEN_B}`, ...campaign.env });
 });
@@ -52,22 +71,35 @@ describe('admin authentication', () => {
 
   it('does not guard the webhooks, tracking or health routes with the admin token', async () => {
     expect((await stack.get('/healthz')).status).toBe(200);
+    // Webhooks: the signature is their guard, not a bearer token.
+    const email = stack.email('unguarded');
+    const signup = await stack.post('/webhooks/signup', { email });
+    expect(signup.status, JSON.stringify(signup.body)).toBe(202);
+    const event = await stack.post('/webhooks/events', { type: 'visit', email, eventId: `visit-${email}` });
+    expect(event.status, JSON.stringify(event.body)).toBe(202);
+    // Tracking and unsubscribe: a sealed token in the path; an unknown one is a 404, never a 401.
+    for (const path of ['/t/o/not-a-token.gif', '/t/c/not-a-token', '/u/not-a-token']) {
+      const res = await stack.get(path);
+      expect(res.status, path).not.toBe(401);
+      expect(res.headers.get('www-authenticate'), path).toBeNull();
+    }
   });
 });
 
 describe('GET /api/leads/:id', () => {
-  it('returns the lead, stage, score and a timeline of messages, events and stage changes', async () => {
+  it('returns the lead, stage, score, stall, flags and a timeline of messages, events and stage changes', async () => {
     const email = stack.email('detail');
     const signup = await stack.post('/webhooks/signup', {
       email,
       firstName: 'Dee',
       company: 'Detail Co',
       properties: { plan: 'team' },
+      campaign: SCORED,
     });
     expect(signup.status).toBe(202);
     const id = signup.body.leadId as string;
     await stack.inbox.waitFor((m) => m.to.includes(email));
-    await expect.poll(async () => (await stack.db.sentMessage.findFirst({ where: { leadId: id } }))?.status).toBe('sent');
+    await expect.poll(async () => (await stack.db.sentMessage.findFirst({ where: { leadId: id } }))?.status, POLL).toBe('sent');
     const event = await stack.post('/webhooks/events', {
       type: 'reply',
       email,
@@ -75,6 +107,12 @@ describe('GET /api/leads/:id', () => {
       data: { snippet: 'Interested!' },
     });
     expect(event.status).toBe(202);
+    // The reply scores 5; two quiet seconds later the journey flags the lead stalled.
+    const workflowId = signup.body.workflowId as string;
+    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).score, POLL).toBe(5);
+    await expect
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled, POLL)
+      .toBe(true);
 
     const res = await asAdmin(`/api/leads/${id}`);
     expect(res.status).toBe(200);
@@ -82,12 +120,16 @@ describe('GET /api/leads/:id', () => {
     const d = res.body;
     expect(d.lead).toMatchObject({ id, email, firstName: 'Dee', company: 'Detail Co', properties: { plan: 'team' } });
     expect(d.stage).toBe('awareness');
-    expect(typeof d.score).toBe('number');
+    expect(d.score).toBe(5);
+    expect(d.stalled).toBe(true);
     expect(d.suppression).toBeNull();
     expect(d.enrollments).toEqual([
-      expect.objectContaining({ campaignId: 'api-test', workflowId: signup.body.workflowId, status: 'active' }),
+      expect.objectContaining({ campaignId: SCORED, workflowId, status: 'active', score: 5, stalled: true }),
     ]);
-    expect(Array.isArray(d.flags)).toBe(true);
+    // The open flag (a slow machine may have flagged and cleared one before the reply).
+    expect(d.flags.filter((f: { clearedAt: string | null }) => f.clearedAt === null)).toEqual([
+      expect.objectContaining({ kind: 'stalled', campaignId: SCORED, stage: 'awareness', clearedAt: null }),
+    ]);
     const kinds = d.timeline.map((t: { kind: string }) => t.kind);
     expect(kinds).toEqual(expect.arrayContaining(['stage_change', 'message', 'event']));
     expect(d.timeline.find((t: { kind: string }) => t.kind === 'message')).toMatchObject({
@@ -124,7 +166,7 @@ describe('GET /api/leads', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await asAdmin(`/api/leads?limit=2&campaign=api-test${cursor ? `&cursor=${cursor}` : ''}`);
+      const res = await asAdmin(`/api/leads?limit=2&campaign=${campaign.id}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       expect(res.body.leads.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.leads.map((l: { id: string }) => l.id));
@@ -150,7 +192,7 @@ describe('GET /api/leads', () => {
     expect(notStalled).not.toContain(stalledId);
     expect(notStalled).toContain(endedId);
 
-    const interest = await asAdmin('/api/leads?stage=interest&campaign=api-test&limit=200');
+    const interest = await asAdmin(`/api/leads?stage=interest&campaign=${campaign.id}&limit=200`);
     expect(interest.body.leads.map((l: { id: string }) => l.id)).toEqual([stalledId]);
     const otherCampaign = await asAdmin('/api/leads?campaign=no-such-campaign');
     expect(otherCampaign.body).toEqual({ leads: [], nextCursor: null });

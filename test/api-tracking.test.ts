@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { sealToken } from '../infra/tokens.ts';
 import { startStack, type TestStack } from './support/stack.ts';
 import { apiTestEnv, apiLinks, engagementSignals } from './support/api.ts';
+import { POLL } from './support/timing.ts';
 
 let stack: TestStack;
 const campaign = apiTestEnv();
@@ -61,9 +62,9 @@ describe('GET /t/o/<token> (open pixel)', () => {
     const events = await stack.db.engagementEvent.findMany({ where: { leadId: lead.leadId, type: 'open' } });
     expect(events).toHaveLength(1);
     const sent = await stack.db.sentMessage.findFirstOrThrow({ where: { leadId: lead.leadId, templateId: 'welcome' } });
-    expect(events[0]).toMatchObject({ eventId: `open:${sent.idempotencyKey}`, templateId: 'welcome', campaignId: 'api-test' });
+    expect(events[0]).toMatchObject({ eventId: `open:${sent.idempotencyKey}`, templateId: 'welcome', campaignId: campaign.id });
     await expect
-      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'open'))
+      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'open'), POLL)
       .toHaveLength(1);
   });
 
@@ -104,10 +105,12 @@ describe('GET /t/c/<token> (click)', () => {
     const clicks = await stack.db.engagementEvent.findMany({ where: { leadId: lead.leadId, type: 'click' } });
     expect(clicks).toHaveLength(1);
     expect(clicks[0]!.data).toMatchObject({ link: 'https://app.nurture.example/setup/signup-form' });
-    expect(clicks[0]).toMatchObject({ templateId: 'welcome', campaignId: 'api-test' });
+    expect(clicks[0]).toMatchObject({ templateId: 'welcome', campaignId: campaign.id });
     await expect
-      .poll(async () =>
-        (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'click').map((s) => s.data?.link),
+      .poll(
+        async () =>
+          (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'click').map((s) => s.data?.link),
+        POLL,
       )
       .toEqual(['https://app.nurture.example/setup/signup-form']);
   });
@@ -202,11 +205,11 @@ describe('/u/<token> (unsubscribe)', () => {
     expect(await stack.db.engagementEvent.count({ where: { leadId: lead.leadId, type: 'unsubscribe' } })).toBe(1);
 
     await expect
-      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'unsubscribe'))
+      .poll(async () => (await engagementSignals(stack.temporal, lead.workflowId)).filter((s) => s.type === 'unsubscribe'), POLL)
       .toHaveLength(1);
     // The example campaign exits on unsubscribe: the journey ends.
     await expect
-      .poll(async () => (await stack.temporal.workflow.getHandle(lead.workflowId).describe()).status.name, { timeout: 15_000 })
+      .poll(async () => (await stack.temporal.workflow.getHandle(lead.workflowId).describe()).status.name, POLL)
       .toBe('COMPLETED');
 
     // Now the page says so, and the preferences page too.

@@ -2,7 +2,7 @@
 // messages, and signup idempotency under concurrency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.ts';
-import { apiTestEnv, sleep } from './support/api.ts';
+import { apiTestEnv } from './support/api.ts';
 
 const OLD_SECRET = 'old-webhook-secret-0123456789';
 const NEW_SECRET = 'new-webhook-secret-0123456789';
@@ -95,6 +95,34 @@ describe('webhook bodies', () => {
       events: [{ type: 'open', email: stack.email(), eventId: 'b', data: { x: 'y'.repeat(2 * 1024 * 1024) } }],
     });
     expect((await stack.post('/webhooks/events', bigBatch)).status).toBe(413);
+
+    // The limits differ by route and shape: a batch of about 1 MiB (over the single-event and
+    // signup limits, under the batch limit) is accepted, event by event.
+    const lead = stack.email('batch-size');
+    expect((await stack.post('/webhooks/signup', { email: lead })).status).toBe(202);
+    const mediumBatch = JSON.stringify({
+      events: Array.from({ length: 80 }, (_, i) => ({
+        type: 'open',
+        email: lead,
+        eventId: `mb-${lead}-${i}`,
+        data: { x: 'y'.repeat(12 * 1024) },
+      })),
+    });
+    expect(mediumBatch.length).toBeGreaterThan(900 * 1024);
+    const medium = await stack.post('/webhooks/events', mediumBatch);
+    expect(medium.status, JSON.stringify(medium.body).slice(0, 300)).toBe(202);
+    expect(medium.body).toMatchObject({ accepted: 80, rejected: 0 });
+    // Just under 256 KiB is fine for one event and for a signup.
+    const nearEvent = JSON.stringify({
+      type: 'open',
+      email: lead,
+      eventId: `near-${lead}`,
+      data: { x: 'y'.repeat(15 * 1024) },
+      pad: 'p'.repeat(230 * 1024),
+    });
+    expect((await stack.post('/webhooks/events', nearEvent)).status).not.toBe(413);
+    const nearSignup = JSON.stringify({ email: stack.email('near'), pad: 'p'.repeat(250 * 1024) });
+    expect((await stack.post('/webhooks/signup', nearSignup)).status).not.toBe(413);
   });
 
   it('answers 415 for anything but application/json, signed or not', async () => {
@@ -114,8 +142,16 @@ describe('webhook bodies', () => {
     expect(charset.status).toBe(202);
   });
 
-  it('answers 400 invalid_json for malformed or empty JSON and prototype-poisoning keys', async () => {
-    for (const raw of ['{"email": ', '', 'not json', '{"email":"a@b.com","__proto__":{"x":1}}']) {
+  it('answers 400 invalid_json for malformed or empty JSON and prototype-poisoning keys, nested too', async () => {
+    for (const raw of [
+      '{"email": ',
+      '',
+      'not json',
+      '{"email":"a@b.com","__proto__":{"x":1}}',
+      '{"email":"a@b.com","constructor":{"prototype":{"x":1}}}',
+      '{"email":"a@b.com","properties":{"plan":"pro","__proto__":{"isAdmin":true}}}',
+      '{"email":"a@b.com","properties":{"a":{"b":{"constructor":{"prototype":{"isAdmin":true}}}}}}',
+    ]) {
       const res = await stack.post('/webhooks/signup', raw);
       expect(res.status, raw).toBe(400);
       expect(res.body.error).toBe('invalid_json');
@@ -233,8 +269,9 @@ describe('POST /webhooks/signup', () => {
     for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${[...workflowIds][0]}'` })) runs.push(w);
     expect(runs).toHaveLength(1);
 
+    // One journey run (above) sends one welcome email.
     await stack.inbox.waitFor((m) => m.to.includes(email));
-    await sleep(1500); // a wrongly started second journey would have sent by now
+    expect(await stack.db.sentMessage.count({ where: { leadId } })).toBe(1);
     expect(stack.inbox.to(email)).toHaveLength(1);
   });
 
@@ -282,5 +319,40 @@ describe('POST /webhooks/signup', () => {
     await stack.db.suppression.create({ data: { email: bounced, reason: 'bounced' } });
     const r = await stack.post('/webhooks/signup', { email: bounced, consent: { given: true } });
     expect(r.body).toMatchObject({ suppressed: true, suppressionReason: 'bounced', enrolled: false });
+  });
+
+  it.each([
+    { reason: 'complained', lifted: true },
+    { reason: 'manual', lifted: false },
+    { reason: 'bounced', lifted: false },
+  ])('a signup with consent lifts a $reason suppression: $lifted', async ({ reason, lifted }) => {
+    const email = stack.email(reason);
+    await stack.db.suppression.create({ data: { email, reason, detail: 'test' } });
+    const without = await stack.post('/webhooks/signup', { email });
+    expect(without.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
+    const withConsent = await stack.post('/webhooks/signup', { email, consent: { given: true, method: 'form' } });
+    expect(withConsent.status).toBe(202);
+    const suppression = await stack.db.suppression.findUnique({ where: { email } });
+    if (lifted) {
+      expect(withConsent.body).toMatchObject({ enrolled: true });
+      expect(withConsent.body.suppressed).toBeUndefined();
+      expect(suppression).toBeNull();
+      await stack.inbox.waitFor((m) => m.to.includes(email));
+    } else {
+      expect(withConsent.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
+      expect(suppression).toMatchObject({ reason });
+      expect(await stack.db.enrollment.count({ where: { leadId: withConsent.body.leadId } })).toBe(0);
+    }
+  });
+
+  it('a complaint event suppresses as complained, and the journey ends', async () => {
+    const email = stack.email('complains');
+    const signup = await stack.post('/webhooks/signup', { email });
+    await stack.inbox.waitFor((m) => m.to.includes(email));
+    const res = await stack.post('/webhooks/events', { type: 'complaint', email, eventId: `complaint-${email}` });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ signalled: 1, suppressed: 'complained' });
+    expect(await stack.db.suppression.findUnique({ where: { email } })).toMatchObject({ reason: 'complained' });
+    expect(await stack.temporal.workflow.getHandle(signup.body.workflowId).result()).toMatchObject({ kind: 'exited' });
   });
 });

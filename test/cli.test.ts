@@ -1,22 +1,12 @@
 // The `nurture` command as a marketer runs it: real processes, real files.
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-function nurture(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/nurture.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { nurture } from './support/cli.ts';
+import { emailFile } from './support/templates.ts';
 
 function tempDir(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-cli-'));
@@ -28,24 +18,24 @@ function tempDir(files: Record<string, string>): string {
 }
 
 describe('nurture campaign', () => {
-  it('validates the shipped example campaign', () => {
-    const r = nurture(['campaign', 'validate', 'campaigns/example.yaml']);
+  it('validates the shipped example campaign', async () => {
+    const r = await nurture(['campaign', 'validate', 'campaigns/example.yaml']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/campaign "example" is valid/);
   });
 
-  it('names the file, line and path of a bad value', () => {
+  it('names the file, line and path of a bad value', async () => {
     const dir = tempDir({
       'bad.yaml':
         'id: bad\nname: Bad\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - waitFor: click\n        within: soon\n',
     });
-    const r = nurture(['campaign', 'validate', path.join(dir, 'bad.yaml')]);
+    const r = await nurture(['campaign', 'validate', path.join(dir, 'bad.yaml')]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.yaml:8:\d+ stages\.awareness\.steps\[1\]\.within: /);
   });
 
-  it('simulates a 60-day journey and prints its timeline', () => {
-    const r = nurture([
+  it('simulates a 60-day journey and prints its timeline', async () => {
+    const r = await nurture([
       'campaign',
       'simulate',
       'campaigns/example.yaml',
@@ -62,31 +52,31 @@ describe('nurture campaign', () => {
     expect(r.out).toMatch(/interest -> action: goal: purchase/);
   });
 
-  it('rejects a malformed --events option by name', () => {
-    const r = nurture(['campaign', 'simulate', 'campaigns/example.yaml', '--events', '[{"at":"+1d"}]']);
+  it('rejects a malformed --events option by name', async () => {
+    const r = await nurture(['campaign', 'simulate', 'campaigns/example.yaml', '--events', '[{"at":"+1d"}]']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--events: 0\.type: /);
   });
 });
 
 describe('nurture templates', () => {
-  it('lints the shipped templates clean', () => {
-    const r = nurture(['templates', 'lint']);
+  it('lints the shipped templates clean', async () => {
+    const r = await nurture(['templates', 'lint']);
     expect(r.code, r.err).toBe(0);
   });
 
-  it('reports a campaign that names a missing template at its line', () => {
+  it('reports a campaign that names a missing template at its line', async () => {
     const dir = tempDir({
       'c.yaml': 'id: c\nname: C\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - send: no-such-template\n',
     });
-    const r = nurture(['templates', 'lint'], { NURTURE_CAMPAIGNS_DIR: dir });
+    const r = await nurture(['templates', 'lint'], { NURTURE_CAMPAIGNS_DIR: dir });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/c\.yaml:7(:\d+)? .*no-such-template/);
   });
 
-  it('previews a template with an escaped lead', () => {
+  it('previews a template with an escaped lead', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-preview-'));
-    const r = nurture(['templates', 'preview', 'welcome', '--lead', '{"firstName":"<script>x</script>"}', '--out', out]);
+    const r = await nurture(['templates', 'preview', 'welcome', '--lead', '{"firstName":"<script>x</script>"}', '--out', out]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^subject: /m);
     const html = fs.readFileSync(path.join(out, 'welcome.html'), 'utf8');
@@ -98,33 +88,67 @@ describe('nurture templates', () => {
   it('sends a test copy through SMTP_URL, visibly marked', async () => {
     const inbox = await startSmtpInbox({ port: 0 });
     try {
-      // Async spawn: the inbox in this process must keep answering while the CLI sends.
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(ROOT, 'bin/nurture.mjs'),
-          'templates',
-          'send-test',
-          'welcome',
-          '--to',
-          'marketer@example.com',
-          '--lead',
-          '{"firstName":"Mia"}',
-        ],
+      // The helper spawns asynchronously: the inbox in this process keeps answering meanwhile.
+      const r = await nurture(
+        ['templates', 'send-test', 'welcome', '--to', 'marketer@example.com', '--lead', '{"firstName":"Mia"}'],
         {
-          cwd: ROOT,
-          env: { ...process.env, SMTP_URL: inbox.url },
+          SMTP_URL: inbox.url,
         },
       );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      expect(code, out).toBe(0);
+      expect(r.code, r.out + r.err).toBe(0);
       const mail = await simpleParser((await inbox.waitFor((m) => m.to.includes('marketer@example.com'))).raw);
       expect(mail.subject).toMatch(/^\[TEST\] .*Mia/);
       expect(mail.html).toContain('Mia');
     } finally {
       await inbox.close();
     }
+  });
+});
+
+describe('nurture worker', () => {
+  // Nothing listens on this port: a worker that got past its checks would fail to connect,
+  // with another message.
+  const env = { TEMPORAL_ADDRESS: '127.0.0.1:9', DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none' };
+
+  it('refuses to start on a campaign that does not lint, naming the file and line', async () => {
+    const dir = tempDir({
+      'c.yaml': 'id: c\nname: C\nstages:\n  awareness:\n    steps:\n      - send: welcome\n      - wait: whenever\n',
+    });
+    const r = await nurture(['worker'], { ...env, NURTURE_CAMPAIGNS_DIR: dir });
+    expect(r.code, r.out + r.err).not.toBe(0);
+    expect(r.err).toMatch(/c\.yaml:7:\d+ stages\.awareness\.steps\[1\]\.wait: /);
+    expect(r.out).not.toMatch(/worker running/);
+  });
+
+  it('refuses to start on a template that does not lint, naming the file and line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-cli-templates-'));
+    fs.cpSync(path.resolve(import.meta.dirname, '../templates'), dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'emails', 'broken.hbs'), emailFile(['<p>Hi {{lead.fristName}}</p>']));
+    const r = await nurture(['worker'], { ...env, NURTURE_TEMPLATES_DIR: dir });
+    expect(r.code, r.out + r.err).not.toBe(0);
+    expect(r.err).toMatch(/broken\.hbs:7(:\d+)? .*fristName/);
+    expect(r.out).not.toMatch(/worker running/);
+  });
+});
+
+describe('production configuration', () => {
+  const production = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/none',
+    TEMPORAL_ADDRESS: '127.0.0.1:9',
+    SMTP_URL: 'smtps://user:pass@smtp.example.com:465',
+    PUBLIC_URL: 'https://nurture.example.com',
+    WEBHOOK_SECRET: 'prod-webhook-secret-0123456789abcdef0123',
+    ADMIN_TOKENS: 'prod-admin-token-0123456789abcdef0123',
+    TRACKING_SECRET: 'prod-tracking-secret-0123456789abcdef0123',
+    MAIL_FROM: 'Acme <hello@acme.example>',
+    MAIL_POSTAL_ADDRESS: 'Acme Inc., 1 Example Street, Springfield',
+  };
+
+  it('refuses WEBHOOK_SIGNATURE_DISABLED in production, naming the variable', async () => {
+    const r = await nurture(['api'], { ...production, WEBHOOK_SIGNATURE_DISABLED: 'true' });
+    expect(r.code, r.out + r.err).not.toBe(0);
+    expect(r.err).toMatch(/WEBHOOK_SIGNATURE_DISABLED: not allowed in production/);
+    expect(r.out).not.toMatch(/listening|running/);
   });
 });

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { campaignsDir, enroll } from './support/journeys.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 const CAMPAIGN = `
 id: dash-lead
@@ -43,11 +44,11 @@ afterAll(async () => {
 describe('dashboard: lead', () => {
   it('shows the emails the SMTP inbox received, engagement, stage changes and what is next', async () => {
     const { leadId, email } = await enroll(stack, 'dash-lead', { firstName: 'Leonie', company: 'Lumen GmbH' });
-    await expect.poll(() => stack.inbox.to(email).length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => stack.inbox.to(email).length, POLL).toBe(2);
     const received = await Promise.all(stack.inbox.to(email).map(async (m) => (await simpleParser(m.raw)).subject!));
     expect(received[0]).toContain('Leonie');
     // The send is recorded after SMTP accepted it; wait for both records before looking.
-    await expect.poll(() => stack.db.sentMessage.count({ where: { leadId, status: 'sent' } }), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => stack.db.sentMessage.count({ where: { leadId, status: 'sent' } }), POLL).toBe(2);
     const welcome = await stack.db.sentMessage.findFirstOrThrow({ where: { leadId, templateId: 'welcome' } });
     await stack.db.engagementEvent.create({
       data: {
@@ -69,7 +70,7 @@ describe('dashboard: lead', () => {
     expect(await emails.locator('a').allTextContents()).toEqual(['Sent first-value', 'Sent welcome']);
     expect(await page.locator('.timeline li[data-kind=event]').textContent()).toContain('open');
     expect(await page.locator('.timeline li[data-kind=stage]').textContent()).toContain('start → awareness');
-    await expect.poll(() => page.locator('[data-next]').textContent(), { timeout: 10_000 }).toContain('wait for click');
+    await expect.poll(() => page.locator('[data-next]').textContent(), POLL).toContain('wait for click');
     expect(await page.locator('svg.spark').getAttribute('aria-label')).toContain('now 2');
     await browser.screenshot(page, 'dashboard-lead');
 

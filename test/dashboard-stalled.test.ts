@@ -10,11 +10,12 @@ import { statusQuery } from '../workflows/journey/types.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { campaignsDir, enroll } from './support/journeys.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 const SALES = 'sales-desk@example.com';
-const STALLING = `
-id: dash-stall
-name: Dashboard stall (test)
+const stalling = (id: string) => `
+id: ${id}
+name: Dashboard stall ${id} (test)
 stages:
   awareness:
     steps:
@@ -36,7 +37,8 @@ let browser: TestBrowser;
 let page: Page;
 let dir: string;
 beforeAll(async () => {
-  dir = campaignsDir({ stall: STALLING });
+  // One campaign per test: the stalled counts of one test do not depend on the other's leads.
+  dir = campaignsDir({ stall: stalling('dash-stall'), json: stalling('dash-stall-json') });
   stack = await startStack({ NURTURE_CAMPAIGNS_DIR: dir });
   browser = await launchBrowser();
   ({ page } = await browser.signedIn(stack.api.url, stack.config.ADMIN_TOKENS[0]!, ACTOR));
@@ -51,7 +53,7 @@ describe('dashboard: stalled leads', () => {
   it('lists a stalled lead, notifies sales again and moves it on in the journey and the database', async () => {
     const { leadId, workflowId, email } = await enroll(stack, 'dash-stall', { firstName: 'Stella' });
     await expect
-      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled, { timeout: 20_000 })
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled, POLL)
       .toBe(true);
 
     await page.goto('/dashboard/stalled?campaign=dash-stall');
@@ -59,7 +61,7 @@ describe('dashboard: stalled leads', () => {
     expect(await row.locator('td').nth(1).textContent()).toContain('awareness');
     expect(await row.textContent()).toContain('Stella');
     // What next, asked of the journey itself (its 'status' query), filled in after load.
-    await expect.poll(() => row.locator('[data-next]').textContent(), { timeout: 10_000 }).toContain('wait for click');
+    await expect.poll(() => row.locator('[data-next]').textContent(), POLL).toContain('wait for click');
     expect(await page.locator('[data-stalled-stage=awareness] b').textContent()).toBe('1');
     await browser.screenshot(page, 'dashboard-stalled');
 
@@ -79,7 +81,7 @@ describe('dashboard: stalled leads', () => {
     expect(await page.locator('.flash').textContent()).toContain('move');
 
     await expect
-      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stage, { timeout: 15_000 })
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stage, POLL)
       .toBe('interest');
     const change = await stack.db.stageChange.findFirstOrThrow({ where: { workflowId, toStage: 'interest' } });
     expect(change.fromStage).toBe('awareness');
@@ -91,7 +93,7 @@ describe('dashboard: stalled leads', () => {
     expect(status.stage).toBe('interest');
     // The journey carries on from the new stage: its first email arrives.
     await expect
-      .poll(() => stack.db.sentMessage.count({ where: { workflowId, templateId: 'faq', status: 'sent' } }), { timeout: 15_000 })
+      .poll(() => stack.db.sentMessage.count({ where: { workflowId, templateId: 'faq', status: 'sent' } }), POLL)
       .toBe(1);
     await stack.inbox.waitFor((m) => m.to.includes(email) && /faq|question/i.test(m.raw));
 
@@ -103,27 +105,46 @@ describe('dashboard: stalled leads', () => {
     await browser.screenshot(page, 'dashboard-lead-after-move');
   });
 
-  it('answers JSON callers, and refuses a stage the campaign does not have', async () => {
-    const { leadId } = await enroll(stack, 'dash-stall');
+  it('answers JSON callers with the stalled leads and what their journeys do next, and refuses a stage the campaign does not have', async () => {
+    const { leadId, workflowId } = await enroll(stack, 'dash-stall-json', { firstName: 'Jay' });
     const auth = {
       authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}`,
       'content-type': 'application/json',
       accept: 'application/json',
     };
-    const bad = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall/move`, {
+    const bad = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall-json/move`, {
       headers: auth,
       body: JSON.stringify({ to: 'nowhere' }),
     });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('no stage "nowhere"');
-    const unauth = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall/move`, {
+    const unauth = await stack.request('POST', `/dashboard/leads/${leadId}/campaigns/dash-stall-json/move`, {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ to: 'interest' }),
     });
     expect(unauth.status).toBe(401);
 
-    const list = await stack.request('GET', '/dashboard/stalled.json?campaign=dash-stall&live=1', { headers: auth });
+    await expect
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled, POLL)
+      .toBe(true);
+    const list = await stack.request('GET', '/dashboard/stalled.json?campaign=dash-stall-json&live=1', { headers: auth });
     expect(list.status).toBe(200);
-    expect(Array.isArray(list.body.leads)).toBe(true);
+    expect(list.body.total).toBe(1);
+    expect(list.body.counts).toEqual([expect.objectContaining({ stage: 'awareness', stalled: 1 })]);
+    expect(list.body.leads).toEqual([
+      expect.objectContaining({
+        leadId,
+        workflowId,
+        firstName: 'Jay',
+        campaignId: 'dash-stall-json',
+        stage: 'awareness',
+        moveTo: 'interest',
+        live: expect.objectContaining({
+          ok: true,
+          stage: 'awareness',
+          next: expect.objectContaining({ step: expect.stringContaining('wait for click') }),
+        }),
+      }),
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { emailFile } from './support/templates.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 let stack: TestStack;
 let browser: TestBrowser;
@@ -58,7 +59,7 @@ describe('dashboard: templates', () => {
 
     await page.fill('textarea[name=lead]', '{"firstName": "NoEmail"}');
     await page.click('button:has-text("Render")');
-    await expect.poll(() => page.locator('form [role=alert]').textContent()).toContain('email');
+    await expect.poll(() => page.locator('form [role=alert]').textContent(), POLL).toContain('email');
 
     const json = await stack.request('GET', '/dashboard/templates.json', {
       headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
@@ -69,10 +70,27 @@ describe('dashboard: templates', () => {
   });
 
   it('filters the gallery by kind and stage', async () => {
-    await page.goto('/dashboard/templates?kind=onboarding');
-    const ids = await page.locator('article.template').evaluateAll((els) => els.map((e) => e.getAttribute('data-template')));
-    expect(ids.length).toBeGreaterThan(0);
-    expect(ids.every((id) => id!.startsWith('onboarding-'))).toBe(true);
+    // What each template is, by its own front matter (kind and stages), from the JSON view.
+    const json = await stack.request('GET', '/dashboard/templates.json', {
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKENS[0]}` },
+    });
+    const all = json.body.templates as Array<{ id: string; kind: string | null; stages: string[] }>;
+    for (const [kind, stage] of [
+      ['onboarding', 'delight'],
+      ['welcome', 'awareness'],
+    ] as const) {
+      const expected = all.filter((t) => t.kind === kind && t.stages.includes(stage)).map((t) => t.id);
+      expect(expected.length).toBeGreaterThan(0);
+      await page.goto(`/dashboard/templates?kind=${kind}&stage=${stage}`);
+      const ids = await page.locator('article.template').evaluateAll((els) => els.map((e) => e.getAttribute('data-template')));
+      expect(ids.sort(), `${kind}/${stage}`).toEqual([...expected].sort());
+      expect(await page.locator('h2').allTextContents()).toEqual([kind]);
+      for (const id of ids) expect(await page.locator(`article[data-template="${id}"] .tag`).allTextContents()).toContain(stage);
+    }
+    // Each filter narrows: a template of the kind in another stage, one of the stage of another kind.
+    const onboardingDelight = all.filter((t) => t.kind === 'onboarding' && t.stages.includes('delight')).map((t) => t.id);
+    expect(onboardingDelight).not.toContain('onboarding-start');
+    expect(onboardingDelight).not.toContain('referral');
   });
 });
 
@@ -99,6 +117,6 @@ describe('dashboard: campaign', () => {
 
     await page.fill('textarea[name=events]', '[{"at": "whenever", "type": "click"}]');
     await page.click('button:has-text("Simulate")');
-    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('whenever');
+    await expect.poll(() => page.locator('[role=alert]').textContent(), POLL).toContain('whenever');
   });
 });

@@ -6,11 +6,9 @@ import type { JourneyActivities } from '../activities/index.ts';
 import type { SendEmailRequest, SendEmailResult } from '../activities/email/send.ts';
 import type { IssueDiscountRequest } from '../activities/discount.ts';
 import type { IssuedDiscount } from '../core/journey/state.ts';
+import { JOURNEY_ACTIVITY_OPTIONS } from '../workflows/journey/activity-options.ts';
 
-const activities = proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const activities = proxyActivities<JourneyActivities>(JOURNEY_ACTIVITY_OPTIONS);
 
 export async function deliverySend(req: SendEmailRequest): Promise<SendEmailResult> {
   return activities.sendEmail(req);

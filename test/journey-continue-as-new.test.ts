@@ -6,6 +6,7 @@ import { CampaignIdKey, FunnelStageKey } from '../workflows/journey/search-attri
 import { statusQuery } from '../workflows/journey/types.ts';
 import { campaignsDir, engage, enroll, sentTemplates } from './support/journeys.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 const LONG = `
 id: t-long
@@ -45,16 +46,14 @@ it('continues as new with state, search attributes and every event kept', async 
     await engage(stack, workflowId, 'open');
     await new Promise((r) => setTimeout(r, 250));
   }
-  await expect
-    .poll(() => sentTemplates(stack, workflowId), { timeout: 20_000 })
-    .toEqual(['welcome', 'first-value', 'faq', 'tutorial']);
+  await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome', 'first-value', 'faq', 'tutorial']);
 
   const runs: string[] = [];
   for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.status.name);
   expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(2);
 
   const handle = stack.temporal.workflow.getHandle(workflowId);
-  await expect.poll(async () => (await handle.query(statusQuery)).score, { timeout: 10_000 }).toBe(12);
+  await expect.poll(async () => (await handle.query(statusQuery)).score, POLL).toBe(12);
   const attrs = (await handle.describe()).typedSearchAttributes;
   expect(attrs.get(CampaignIdKey)).toBe('t-long');
   expect(attrs.get(FunnelStageKey)).toBe('interest');

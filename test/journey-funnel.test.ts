@@ -8,6 +8,7 @@ import { FunnelStageKey } from '../workflows/journey/search-attributes.ts';
 import { statusQuery } from '../workflows/journey/types.ts';
 import { campaignsDir, engage, enroll, sentTemplates, stagesOf } from './support/journeys.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 const ADVANCE = `
 id: t-advance
@@ -82,12 +83,12 @@ afterAll(async () => {
 describe('journey engine on the real stack', () => {
   it('advances an engaging lead through the stages, sending each stage content in order', async () => {
     const { workflowId, email } = await enroll(stack, 't-advance');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
     await engage(stack, workflowId, 'click');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome', 'faq', 'tutorial']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome', 'faq', 'tutorial']);
     await engage(stack, workflowId, 'click');
     await expect
-      .poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 })
+      .poll(() => sentTemplates(stack, workflowId), POLL)
       .toEqual(['welcome', 'faq', 'tutorial', 'testimonial', 'discount']);
 
     expect(await stagesOf(stack, workflowId)).toEqual(['awareness', 'interest', 'desire']);
@@ -102,17 +103,24 @@ describe('journey engine on the real stack', () => {
     const code = await stack.db.discountCode.findFirstOrThrow({ where: { lead: { email } } });
     const discountMail = stack.inbox.to(email).at(-1)!;
     expect(discountMail.raw).toContain(code.code);
-    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).score).toBe(6);
+    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).score, POLL).toBe(6);
   });
 
-  it('jumps a lead to onboarding on purchase from any stage', async () => {
+  it.each([
+    { stage: 'awareness', clicks: 0, before: ['welcome'] },
+    { stage: 'interest', clicks: 1, before: ['welcome', 'faq', 'tutorial'] },
+    { stage: 'desire', clicks: 2, before: ['welcome', 'faq', 'tutorial', 'testimonial', 'discount'] },
+  ])('jumps a lead to onboarding on purchase from any stage: $stage', async ({ stage, clicks, before }) => {
     const { workflowId } = await enroll(stack, 't-advance');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
+    for (let i = 0; i < clicks; i++) {
+      await engage(stack, workflowId, 'click');
+      await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(before.slice(0, i === 0 ? 3 : 5));
+    }
+    expect((await stack.temporal.workflow.getHandle(workflowId).query(statusQuery)).stage).toBe(stage);
     await engage(stack, workflowId, 'purchase');
-    await expect
-      .poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 })
-      .toEqual(['welcome', 'onboarding-start', 'onboarding-tips']);
-    expect(await stagesOf(stack, workflowId)).toEqual(['awareness', 'action']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual([...before, 'onboarding-start', 'onboarding-tips']);
+    expect((await stagesOf(stack, workflowId)).slice(-2)).toEqual([stage, 'action']);
     const result = await stack.temporal.workflow.getHandle(workflowId).result();
     expect(result).toMatchObject({ kind: 'completed' });
     expect((await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).status).toBe('completed');
@@ -120,31 +128,39 @@ describe('journey engine on the real stack', () => {
 
   it('ends the journey on unsubscribe and sends nothing more', async () => {
     const { workflowId, email } = await enroll(stack, 't-advance');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
     await engage(stack, workflowId, 'unsubscribe');
     const result = await stack.temporal.workflow.getHandle(workflowId).result();
     expect(result).toMatchObject({ kind: 'exited' });
-    // A click after the exit changes nothing: the journey is over.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A click after the exit changes nothing: the journey is over, so the event reaches no
+    // journey, nothing more is sent and the enrollment stays exited with its score.
+    const click = await stack.post('/webhooks/events', { type: 'click', email, eventId: `late-click-${workflowId}` });
+    expect(click.status).toBe(202);
+    expect(click.body.signalled).toBe(0);
+    await expect.poll(() => stack.db.engagementEvent.count({ where: { eventId: `late-click-${workflowId}` } }), POLL).toBe(1);
     expect(stack.inbox.to(email)).toHaveLength(1);
-    expect((await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).status).toBe('exited');
+    expect(await sentTemplates(stack, workflowId)).toEqual(['welcome']);
+    const enrollment = await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } });
+    expect(enrollment.status).toBe('exited');
+    expect(enrollment.score).toBe(0);
+    expect((await stack.temporal.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
   });
 
   it('counts a duplicated event id once', async () => {
     const { workflowId } = await enroll(stack, 't-advance');
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
     for (let i = 0; i < 3; i++) await engage(stack, workflowId, 'open', { eventId: `dup-${workflowId}` });
     await engage(stack, workflowId, 'open');
-    await expect.poll(async () => (await stack.temporal.workflow.getHandle(workflowId).query(statusQuery)).score).toBe(2);
-    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).score).toBe(2);
+    await expect.poll(async () => (await stack.temporal.workflow.getHandle(workflowId).query(statusQuery)).score, POLL).toBe(2);
+    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).score, POLL).toBe(2);
   });
 
   it('keeps a running journey on the campaign version it enrolled with', async () => {
     const first = await enroll(stack, 't-versioned');
-    await expect.poll(() => sentTemplates(stack, first.workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, first.workflowId), POLL).toEqual(['welcome']);
     fs.writeFileSync(path.join(dir, 'versioned.yaml'), versioned('tutorial'));
     const second = await enroll(stack, 't-versioned');
-    await expect.poll(() => sentTemplates(stack, second.workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, second.workflowId), POLL).toEqual(['welcome']);
 
     const [a, b] = await Promise.all(
       [first, second].map((j) => stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: j.workflowId } })),
@@ -153,24 +169,20 @@ describe('journey engine on the real stack', () => {
 
     await engage(stack, first.workflowId, 'click');
     await engage(stack, second.workflowId, 'click');
-    await expect.poll(() => sentTemplates(stack, first.workflowId), { timeout: 15_000 }).toEqual(['welcome', 'faq']);
-    await expect.poll(() => sentTemplates(stack, second.workflowId), { timeout: 15_000 }).toEqual(['welcome', 'tutorial']);
+    await expect.poll(() => sentTemplates(stack, first.workflowId), POLL).toEqual(['welcome', 'faq']);
+    await expect.poll(() => sentTemplates(stack, second.workflowId), POLL).toEqual(['welcome', 'tutorial']);
   });
 
   it('re-enrolls a lead whose journey ended only where the campaign allows it', async () => {
     const first = await enroll(stack, 't-again');
     await expect
-      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, {
-        timeout: 15_000,
-      })
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, POLL)
       .toBe('completed');
     const again = await enroll(stack, 't-again', { email: first.email });
     expect(again.workflowId).toBe(first.workflowId);
-    await expect.poll(() => stack.inbox.to(first.email).length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => stack.inbox.to(first.email).length, POLL).toBe(2);
     await expect
-      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, {
-        timeout: 15_000,
-      })
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId: first.workflowId } })).status, POLL)
       .toBe('completed');
     expect(await stack.db.sentMessage.count({ where: { workflowId: first.workflowId, status: 'sent' } })).toBe(2);
 

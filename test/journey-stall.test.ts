@@ -8,10 +8,11 @@ import { statusQuery } from '../workflows/journey/types.ts';
 import { campaignsDir, engage, enroll, sentTemplates } from './support/journeys.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
-const stalling = (sales: string) => `
-id: t-stall
-name: Stall (test)
+const stalling = (sales: string, id: string, dormantAfter: string) => `
+id: ${id}
+name: Stall ${id} (test)
 stages:
   awareness:
     steps:
@@ -22,7 +23,7 @@ stages:
       notify: { webhook: "${sales}/sales" }
       reengage:
         - send: re-engagement
-      dormantAfter: 3s
+      dormantAfter: ${dormantAfter}
 `;
 
 /** A send window that opens on another weekday than today, so the send must wait. */
@@ -59,11 +60,31 @@ stages:
 let stack: TestStack;
 let sales: Receiver;
 let dir: string;
-const workflowIds: string[] = [];
+
+/** Replays a test's own journeys through the workflow bundle: no non-determinism. */
+async function expectReplays(workflowIds: string[]): Promise<void> {
+  const histories = async function* () {
+    for (const workflowId of workflowIds)
+      yield { workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() };
+  };
+  const results = Worker.runReplayHistories(
+    { workflowBundle: stack.workflowBundle, replayName: 'journey-replay', dataConverter: dataConverterFor(stack.config) },
+    histories(),
+  );
+  let replayed = 0;
+  for await (const r of results) {
+    expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
+    replayed++;
+  }
+  expect(replayed).toBe(workflowIds.length);
+}
 beforeAll(async () => {
   sales = await startReceiver();
   dir = campaignsDir({
-    stall: stalling(sales.url),
+    // Dormant 3 s after the stall: the first test waits for the journey to end that way.
+    stall: stalling(sales.url, 't-stall', '3s'),
+    // Dormant only after an hour: the lead can still engage once stalled, with no race.
+    stallLong: stalling(sales.url, 't-stall-long', '1h'),
     window: windowed().yaml,
     capA: capped('t-cap-a', 'welcome'),
     capB: capped('t-cap-b', 'faq'),
@@ -79,10 +100,9 @@ afterAll(async () => {
 describe('stalls, windows and caps on the real stack', () => {
   it('flags a lead who ignores everything as stalled, re-engages, then marks it dormant', async () => {
     const { workflowId, leadId } = await enroll(stack, 't-stall');
-    workflowIds.push(workflowId);
     const handle = stack.temporal.workflow.getHandle(workflowId);
 
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toEqual(['welcome', 're-engagement']);
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome', 're-engagement']);
     const stalled = await stack.db.leadFlag.findFirstOrThrow({ where: { workflowId, kind: 'stalled' } });
     expect(stalled.stage).toBe('awareness');
     const notice = await sales.waitFor((r) => r.body?.lead?.id === leadId);
@@ -96,77 +116,63 @@ describe('stalls, windows and caps on the real stack', () => {
     expect(enrollment.stalled).toBe(true);
     expect((await handle.describe()).typedSearchAttributes.get(StalledKey)).toBe(true);
     expect(await stack.db.leadFlag.count({ where: { workflowId, kind: 'dormant' } })).toBe(1);
+    await expectReplays([workflowId]);
   });
 
   it('finds stalled leads through the search attribute', async () => {
-    const { workflowId } = await enroll(stack, 't-stall');
-    workflowIds.push(workflowId);
-    await expect.poll(() => sentTemplates(stack, workflowId), { timeout: 15_000 }).toContain('re-engagement');
+    const { workflowId } = await enroll(stack, 't-stall-long');
+    await expect.poll(() => sentTemplates(stack, workflowId), POLL).toContain('re-engagement');
     await expect
-      .poll(
-        async () => {
-          const found: string[] = [];
-          for await (const w of stack.temporal.workflow.list({
-            query: `Stalled = true AND CampaignId = 't-stall' AND WorkflowId = '${workflowId}'`,
-          }))
-            found.push(w.workflowId);
-          return found;
-        },
-        { timeout: 15_000 },
-      )
+      .poll(async () => {
+        const found: string[] = [];
+        for await (const w of stack.temporal.workflow.list({
+          query: `Stalled = true AND CampaignId = 't-stall-long' AND WorkflowId = '${workflowId}'`,
+        }))
+          found.push(w.workflowId);
+        return found;
+      }, POLL)
       .toEqual([workflowId]);
     // Engagement clears the stall.
     await engage(stack, workflowId, 'click');
-    await expect.poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled).toBe(false);
     await expect
-      .poll(async () => (await stack.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(StalledKey))
+      .poll(async () => (await stack.db.enrollment.findUniqueOrThrow({ where: { workflowId } })).stalled, POLL)
       .toBe(false);
+    await expect
+      .poll(
+        async () => (await stack.temporal.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(StalledKey),
+        POLL,
+      )
+      .toBe(false);
+    await expectReplays([workflowId]);
   });
 
   it('holds a send outside the send window until the window opens', async () => {
     const { workflowId, email } = await enroll(stack, 't-window');
-    workflowIds.push(workflowId);
     const handle = stack.temporal.workflow.getHandle(workflowId);
-    await expect.poll(async () => (await handle.query(statusQuery)).next?.waiting, { timeout: 15_000 }).toBe('window');
+    await expect.poll(async () => (await handle.query(statusQuery)).next?.waiting, POLL).toBe('window');
     const at = new Date((await handle.query(statusQuery)).next!.at!);
     expect(at.getUTCHours()).toBe(9);
     expect(at.getUTCMinutes()).toBe(0);
     expect(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][at.getUTCDay()]).toBe(windowed().day);
     expect(at.getTime()).toBeGreaterThan(Date.now());
-    await new Promise((r) => setTimeout(r, 1000));
+    // The journey sleeps on a timer until then: nothing sent, nothing in the inbox.
+    expect(await sentTemplates(stack, workflowId)).toEqual([]);
     expect(stack.inbox.to(email)).toHaveLength(0);
+    await expectReplays([workflowId]);
     await handle.terminate('test done');
   });
 
   it('holds the frequency cap across two campaigns', async () => {
     const email = stack.email('capped');
     const a = await enroll(stack, 't-cap-a', { email });
-    workflowIds.push(a.workflowId);
-    await expect.poll(() => sentTemplates(stack, a.workflowId), { timeout: 15_000 }).toEqual(['welcome']);
+    await expect.poll(() => sentTemplates(stack, a.workflowId), POLL).toEqual(['welcome']);
     const b = await enroll(stack, 't-cap-b', { email });
     const handle = stack.temporal.workflow.getHandle(b.workflowId);
-    await expect.poll(async () => (await handle.query(statusQuery)).next?.waiting, { timeout: 15_000 }).toBe('capped');
+    await expect.poll(async () => (await handle.query(statusQuery)).next?.waiting, POLL).toBe('capped');
     const retryAt = new Date((await handle.query(statusQuery)).next!.at!).getTime();
     expect(retryAt).toBeGreaterThan(Date.now() + 50 * 60_000);
     expect(stack.inbox.to(email)).toHaveLength(1);
+    await expectReplays([a.workflowId, b.workflowId]);
     await handle.terminate('test done');
-  });
-
-  it('replays the recorded histories without non-determinism', async () => {
-    expect(workflowIds.length).toBeGreaterThanOrEqual(3);
-    const histories = async function* () {
-      for (const workflowId of workflowIds)
-        yield { workflowId, history: await stack.temporal.workflow.getHandle(workflowId).fetchHistory() };
-    };
-    const results = Worker.runReplayHistories(
-      { workflowBundle: stack.workflowBundle, replayName: 'journey-replay', dataConverter: dataConverterFor(stack.config) },
-      histories(),
-    );
-    let replayed = 0;
-    for await (const r of results) {
-      expect(r.error, `${r.workflowId}: ${String(r.error)}`).toBeUndefined();
-      replayed++;
-    }
-    expect(replayed).toBe(workflowIds.length);
   });
 });

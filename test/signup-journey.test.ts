@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { FunnelStageKey } from '../workflows/journey/search-attributes.ts';
 import { apiTestEnv } from './support/api.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 // Its own campaign: the shipped example has a weekday send window, and tests must not
 // depend on the time of day.
@@ -24,7 +25,7 @@ describe('POST /webhooks/signup', () => {
     const res = await stack.post('/webhooks/signup', { email, firstName: 'Ada' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ newLead: true, enrolled: true });
-    expect(res.body.workflowId).toBe(`journey/api-test/${res.body.leadId}`);
+    expect(res.body.workflowId).toBe(`journey/${campaign.id}/${res.body.leadId}`);
 
     const received = await stack.inbox.waitFor((m) => m.to.includes(email));
     const mail = await simpleParser(received.raw);
@@ -35,7 +36,7 @@ describe('POST /webhooks/signup', () => {
     const lead = await stack.db.lead.findUniqueOrThrow({ where: { email }, include: { messages: true, stageChanges: true } });
     expect(lead.stage).toBe('awareness');
     await expect
-      .poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status))
+      .poll(async () => (await stack.db.sentMessage.findMany({ where: { leadId: lead.id } })).map((m) => m.status), POLL)
       .toEqual(['sent']);
     expect(lead.stageChanges.map((c) => c.toStage)).toEqual(['awareness']);
 
@@ -45,19 +46,23 @@ describe('POST /webhooks/signup', () => {
 
   it('sends exactly one welcome email when the same signup repeats, even concurrently', async () => {
     const email = stack.email('repeat');
-    const first = await stack.post('/webhooks/signup', { email, firstName: 'Grace' });
-    const again = await Promise.all(
-      Array.from({ length: 5 }, () => stack.post('/webhooks/signup', { email, firstName: 'Grace' })),
-    );
-    expect(first.status).toBe(202);
-    for (const r of again) {
-      expect(r.status).toBe(202);
-      expect(r.body.workflowId).toBe(first.body.workflowId);
-      expect(r.body.newLead).toBe(false);
-    }
+    // Six deliveries of the same signup at once: none has finished before the others start.
+    const all = await Promise.all(Array.from({ length: 6 }, () => stack.post('/webhooks/signup', { email, firstName: 'Grace' })));
+    expect(all.map((r) => r.status)).toEqual(Array(6).fill(202));
+    const workflowId = all[0]!.body.workflowId as string;
+    expect(new Set(all.map((r) => r.body.workflowId))).toEqual(new Set([workflowId]));
+    expect(new Set(all.map((r) => r.body.leadId)).size).toBe(1);
+    expect(all.filter((r) => r.body.newLead === true)).toHaveLength(1);
+    // And once more after the journey is under way.
     await stack.inbox.waitFor((m) => m.to.includes(email));
-    // Give a wrongly started second journey time to send before counting.
-    await new Promise((r) => setTimeout(r, 1500));
+    const later = await stack.post('/webhooks/signup', { email, firstName: 'Grace' });
+    expect(later.body).toMatchObject({ workflowId, newLead: false });
+
+    // One journey run: no second journey exists that could send.
+    const runs: string[] = [];
+    for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.runId);
+    expect(runs).toHaveLength(1);
+    expect(await stack.db.sentMessage.count({ where: { lead: { email } } })).toBe(1);
     expect(stack.inbox.to(email)).toHaveLength(1);
     expect(await stack.db.lead.count({ where: { email } })).toBe(1);
   });

@@ -71,7 +71,15 @@ describe('nextSendTime', () => {
           const minute = l.hour * 60 + l.minute;
           expect(minute).toBeGreaterThanOrEqual(w.hours.from);
           expect(minute).toBeLessThan(w.hours.to);
-          if (next > t && next - 60_000 >= t) expect(nextSendTime(next - 60_000, w, zone)).toBe(next);
+          // At once exactly when t itself is inside the window.
+          const lt = localTime(t, zone);
+          const inside =
+            days.includes(lt.weekday) && lt.hour * 60 + lt.minute >= w.hours.from && lt.hour * 60 + lt.minute < w.hours.to;
+          expect(next === t, `t ${iso(t)} inside: ${inside}, next ${iso(next)}`).toBe(inside);
+          // The earliest: a minute earlier (when that is still after t) is not inside the window,
+          // so asking from there gives the same answer. When the answer is t itself, t is in.
+          const earlier = Math.max(t, next - 60_000);
+          expect(nextSendTime(earlier, w, zone)).toBe(next);
         },
       ),
       { numRuns: 300 },

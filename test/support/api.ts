@@ -1,4 +1,5 @@
 // Helpers for the API tests: what a journey heard, and the links in a delivered email.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,8 +47,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * tests do not depend on the time of day), then a wait that keeps the journey running, and
  * the usual exits.
  */
-const API_TEST_CAMPAIGN = `
-id: api-test
+const apiTestCampaign = (id: string) => `
+id: ${id}
 name: API (test)
 exitOn:
   - unsubscribe
@@ -61,12 +62,19 @@ stages:
       - waitFor: [purchase]
 `;
 
-/** startStack options for the API tests: their own campaigns folder with API_TEST_CAMPAIGN as default. */
-export function apiTestEnv(): { env: Record<string, string>; cleanup(): void } {
+/**
+ * startStack options for the API tests: their own campaigns folder with that campaign as the
+ * default, under an id of the file's own (`api-test-…`), so no file sees another's leads;
+ * `more` adds campaign files by name.
+ */
+export function apiTestEnv(more: Record<string, string> = {}): { id: string; env: Record<string, string>; cleanup(): void } {
+  const id = `api-test-${crypto.randomBytes(4).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-api-campaigns-'));
-  fs.writeFileSync(path.join(dir, 'api-test.yaml'), API_TEST_CAMPAIGN);
+  fs.writeFileSync(path.join(dir, `${id}.yaml`), apiTestCampaign(id));
+  for (const [name, text] of Object.entries(more)) fs.writeFileSync(path.join(dir, `${name}.yaml`), text);
   return {
-    env: { NURTURE_CAMPAIGNS_DIR: dir, DEFAULT_CAMPAIGN: 'api-test' },
+    id,
+    env: { NURTURE_CAMPAIGNS_DIR: dir, DEFAULT_CAMPAIGN: id },
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

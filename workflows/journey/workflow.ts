@@ -15,15 +15,13 @@ import type { JourneyEffects, JourneyResult } from '../../core/journey/effects.t
 import { runJourney } from '../../core/journey/interpreter.ts';
 import { describeJourney } from '../../core/journey/query.ts';
 import { moveLead, newJourneyState, receiveEvent } from '../../core/journey/state.ts';
+import { JOURNEY_ACTIVITY_OPTIONS } from './activity-options.ts';
 import { FunnelStageKey, StalledKey } from './search-attributes.ts';
 import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput, type SignupSignal } from './types.ts';
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
 
-const activities = proxyActivities<JourneyActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const activities = proxyActivities<JourneyActivities>(JOURNEY_ACTIVITY_OPTIONS);
 
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { workflowId } = workflowInfo();
