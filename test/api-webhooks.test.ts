@@ -322,26 +322,26 @@ describe('POST /webhooks/signup', () => {
   });
 
   it.each([
-    { reason: 'complained', lifted: true },
-    { reason: 'manual', lifted: false },
-    { reason: 'bounced', lifted: false },
-  ])('a signup with consent lifts a $reason suppression: $lifted', async ({ reason, lifted }) => {
+    { reason: 'complained', asks: true },
+    { reason: 'manual', asks: false },
+    { reason: 'bounced', asks: false },
+  ])('a signup with consent for a $reason address asks the person to confirm: $asks', async ({ reason, asks }) => {
     const email = stack.email(reason);
     await stack.db.suppression.create({ data: { email, reason, detail: 'test' } });
     const without = await stack.post('/webhooks/signup', { email });
     expect(without.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
     const withConsent = await stack.post('/webhooks/signup', { email, consent: { given: true, method: 'form' } });
     expect(withConsent.status).toBe(202);
-    const suppression = await stack.db.suppression.findUnique({ where: { email } });
-    if (lifted) {
-      expect(withConsent.body).toMatchObject({ enrolled: true });
-      expect(withConsent.body.suppressed).toBeUndefined();
-      expect(suppression).toBeNull();
-      await stack.inbox.waitFor((m) => m.to.includes(email));
+    // Never lifted by a webhook: only the person's click on the emailed link does (trust-consent).
+    expect(withConsent.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
+    expect(await stack.db.suppression.findUnique({ where: { email } })).toMatchObject({ reason });
+    expect(await stack.db.enrollment.count({ where: { leadId: withConsent.body.leadId } })).toBe(0);
+    if (asks) {
+      expect(withConsent.body.confirmation).toBe('sent');
+      const mail = await stack.inbox.waitFor((m) => m.to.includes(email));
+      expect(mail.raw).toMatch(/^Subject: Confirm your subscription/m);
     } else {
-      expect(withConsent.body).toMatchObject({ enrolled: false, suppressed: true, suppressionReason: reason });
-      expect(suppression).toMatchObject({ reason });
-      expect(await stack.db.enrollment.count({ where: { leadId: withConsent.body.leadId } })).toBe(0);
+      expect(withConsent.body.confirmation).toBeUndefined();
     }
   });
 
