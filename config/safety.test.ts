@@ -7,6 +7,7 @@ const OWN = {
   ADMIN_TOKENS: 'an-admin-token-of-our-own',
   TRACKING_SECRET: 'a-tracking-secret-of-our-own',
   ERASURE_HASH_KEY: 'an-erasure-hash-key-of-our-own',
+  SALES_WEBHOOK_SECRET: 'a-sales-webhook-secret-of-our-own',
   PAYLOAD_KEYS: `ours:${Buffer.alloc(32, 9).toString('base64')}`,
 };
 const PUBLIC = { HOST: '0.0.0.0', PUBLIC_URL: 'https://mail.example.com' };
@@ -45,7 +46,12 @@ describe('secure by default', () => {
       'PAYLOAD_KEYS',
     ]);
     // The worker needs no admin token or webhook secret: it is asked only for what it uses.
-    expect(variables(safetyProblems(c, 'worker'))).toEqual(['TRACKING_SECRET', 'ERASURE_HASH_KEY', 'PAYLOAD_KEYS']);
+    expect(variables(safetyProblems(c, 'worker'))).toEqual([
+      'TRACKING_SECRET',
+      'ERASURE_HASH_KEY',
+      'SALES_WEBHOOK_SECRET',
+      'PAYLOAD_KEYS',
+    ]);
     expect(
       safetyProblems(
         loadConfig({
@@ -53,6 +59,7 @@ describe('secure by default', () => {
           TRACKING_SECRET: OWN.TRACKING_SECRET,
           ERASURE_HASH_KEY: OWN.ERASURE_HASH_KEY,
           PAYLOAD_KEYS: OWN.PAYLOAD_KEYS,
+          SALES_WEBHOOK_SECRET: OWN.SALES_WEBHOOK_SECRET,
         }),
         'worker',
       ),
@@ -75,6 +82,7 @@ describe('secure by default', () => {
     expect(variables(problems)).toEqual([
       'TRACKING_SECRET',
       'ERASURE_HASH_KEY',
+      'SALES_WEBHOOK_SECRET',
       'PAYLOAD_KEYS',
       'PUBLIC_URL',
       'DATABASE_URL',

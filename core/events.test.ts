@@ -20,7 +20,7 @@ describe('engagement event body', () => {
     });
     expect(r).toEqual({
       type: 'click',
-      email: 'Ada@example.com',
+      email: 'ada@example.com',
       eventId: 'e1',
       occurredAt: '2025-01-31T12:00:00.000Z',
       data: { link: 'https://x.test' },

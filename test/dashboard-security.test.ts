@@ -42,7 +42,13 @@ const extraApis: RunningApi[] = [];
 
 beforeAll(async () => {
   dir = campaignsDir({ sec: CAMPAIGN });
-  stack = await startStack({ NURTURE_CAMPAIGNS_DIR: dir, ADMIN_TOKENS: `${TOKEN_A},${TOKEN_B}` });
+  // The per-address sign-in rate limit (api/rate-limits.ts, tested in trust-edges-api) is off
+  // here: these tests sign in often from 127.0.0.1 and test the failed-sign-in throttle itself.
+  stack = await startStack({
+    NURTURE_CAMPAIGNS_DIR: dir,
+    ADMIN_TOKENS: `${TOKEN_A},${TOKEN_B}`,
+    RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+  });
   browser = await launchBrowser();
   lead = await enroll(stack, 'dash-sec', { firstName: 'Sekura' });
   // expect.poll belongs in tests: a bounded loop for the welcome email's record.
