@@ -5,7 +5,7 @@
 // records their consent and enrolls them.
 import crypto from 'node:crypto';
 import { PERSON_CHOSEN_SUPPRESSIONS, type ConsentClaim } from '../core/consent.ts';
-import { leadSnapshotOf } from '../core/lead.ts';
+import { leadSnapshotOf, type StoredLead } from '../core/lead.ts';
 import type { ParsedCampaign } from '../core/campaign/load.ts';
 import type { Db } from '../infra/db.ts';
 import type { Mailer } from '../infra/mailer.ts';
@@ -53,20 +53,10 @@ function pick(c: ConsentClaim): { method?: string; text?: string } {
   return { ...(c.method ? { method: c.method } : {}), ...(c.text ? { text: c.text } : {}) };
 }
 
-interface LeadRow {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  timezone: string | null;
-  properties: unknown;
-}
-
 /** Records the enrollment row, then starts (or reaches) the journey in Temporal. */
 export async function enroll(
   { db, temporal, config }: Pick<RouteDeps, 'db' | 'temporal' | 'config'>,
-  lead: LeadRow,
+  lead: StoredLead,
   campaign: ParsedCampaign,
 ): Promise<EnrollResult> {
   const workflowId = journeyWorkflowId(campaign.campaign.id, lead.id);

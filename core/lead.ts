@@ -16,8 +16,8 @@ export interface LeadSnapshot {
   properties: Record<string, LeadPropertyValue>;
 }
 
-/** A lead as stored (columns may be null) in the shape a journey and a template see. */
-export function leadSnapshotOf(row: {
+/** The columns of a stored lead that a snapshot is made from (nullable as in the database). */
+export interface StoredLead {
   id: string;
   email: string;
   firstName: string | null;
@@ -25,7 +25,10 @@ export function leadSnapshotOf(row: {
   company: string | null;
   timezone: string | null;
   properties: unknown;
-}): LeadSnapshot {
+}
+
+/** A lead as stored (columns may be null) in the shape a journey and a template see. */
+export function leadSnapshotOf(row: StoredLead): LeadSnapshot {
   return {
     id: row.id,
     email: row.email,

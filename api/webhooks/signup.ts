@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { decideSignup } from '../../core/consent.ts';
-import { signupSchema, type Signup } from '../../core/lead.ts';
+import { signupSchema, type Signup, type StoredLead } from '../../core/lead.ts';
 import { describeIssues } from '../../core/rules/schemas.ts';
 import { isErasedAddress } from '../../privacy/address-hash.ts';
 import { journeyWorkflowId } from '../../workflows/journey/types.ts';
@@ -19,14 +19,7 @@ const SIGNUP_BODY_LIMIT = 256 * 1024;
 /** Signup event ids live in engagement_events, namespaced so they never collide with events'. */
 const signupEventId = (eventId: string) => `signup:${eventId}`;
 
-interface LeadRow {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  timezone: string | null;
-  properties: Record<string, string | number | boolean> | null;
+interface LeadRow extends StoredLead {
   /** The latest recorded consent, before this signup. */
   consent: unknown;
   inserted: boolean;
