@@ -1,12 +1,27 @@
 // The few HTML pages a reader of our email may see (unsubscribe, preferences, confirmation). Self-contained:
 // inline CSS, no scripts, no external assets; every value is escaped.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** Answers one of these pages. */
+export function sendPage(reply: FastifyReply, status: number, body: string) {
+  return reply.code(status).headers(PAGE_HEADERS).send(body);
+}
+
+/**
+ * The page routes take any body (one-click senders use form encoding or multipart, the pages'
+ * own forms post an empty form) as text: only the method matters, never the content.
+ */
+export function acceptAnyBody(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+}
+
 /** Headers for these pages: never cached, never indexed, the token URL never sent on as referrer. */
-export const PAGE_HEADERS = {
+const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',

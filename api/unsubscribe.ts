@@ -7,13 +7,21 @@
 // still unsubscribed (no more mail), the event is not kept, and a repeated POST signals.
 // The withdrawal is also the lead's consent history (api/consent.ts). Links minted before
 // addresses were lower-cased carry the old spelling: it is normalised on the way in.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { normalizeEmail } from '../core/rules/email.ts';
 import { openToken } from '../infra/tokens.ts';
 import { recordConsent, senderName } from './consent.ts';
 import { recordEngagement } from './engagement.ts';
 import { RETRY_AFTER_SECONDS } from './errors.ts';
-import { PAGE_HEADERS, confirmUnsubscribePage, errorPage, invalidLinkPage, preferencesPage, unsubscribedPage } from './pages.ts';
+import {
+  acceptAnyBody,
+  sendPage,
+  confirmUnsubscribePage,
+  errorPage,
+  invalidLinkPage,
+  preferencesPage,
+  unsubscribedPage,
+} from './pages.ts';
 import type { RouteDeps } from './deps.ts';
 import { isLeadId } from '../core/rules/lead-id.ts';
 
@@ -29,30 +37,23 @@ export function unsubscribeMethod(body: unknown): 'one-click' | 'page' | 'post' 
 export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
   const sender = senderName(config.MAIL_FROM);
 
-  function html(reply: FastifyReply, status: number, body: string) {
-    return reply.code(status).headers(PAGE_HEADERS).send(body);
-  }
-
   return async (app: FastifyInstance) => {
-    // Any body type (one-click senders use form encoding or multipart); it is only read for
-    // the method, never needed.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    acceptAnyBody(app);
 
     app.get<{ Params: { token: string }; Querystring: { preferences?: string } }>('/u/:token', async (req, reply) => {
       const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
-      if (!token) return html(reply, 404, invalidLinkPage());
+      if (!token) return sendPage(reply, 404, invalidLinkPage());
       const email = normalizeEmail(token.e);
       const suppressed = await db.suppression.findUnique({ where: { email }, select: { reason: true } });
       if (req.query.preferences !== undefined)
-        return html(reply, 200, preferencesPage({ email, sender, subscribed: !suppressed }));
-      if (suppressed) return html(reply, 200, unsubscribedPage({ email, sender }));
-      return html(reply, 200, confirmUnsubscribePage({ email, sender }));
+        return sendPage(reply, 200, preferencesPage({ email, sender, subscribed: !suppressed }));
+      if (suppressed) return sendPage(reply, 200, unsubscribedPage({ email, sender }));
+      return sendPage(reply, 200, confirmUnsubscribePage({ email, sender }));
     });
 
     app.post<{ Params: { token: string } }>('/u/:token', { bodyLimit: 8 * 1024 }, async (req, reply) => {
       const token = openToken(config.TRACKING_SECRET, req.params.token, 'u');
-      if (!token) return html(reply, 404, invalidLinkPage());
+      if (!token) return sendPage(reply, 404, invalidLinkPage());
       const email = normalizeEmail(token.e);
       const method = unsubscribeMethod(req.body);
 
@@ -66,7 +67,7 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
         suppressedAt = row.createdAt;
       } catch (err) {
         req.log.error({ err }, 'unsubscribe could not be recorded');
-        return html(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), 503, errorPage());
+        return sendPage(reply.header('retry-after', String(RETRY_AFTER_SECONDS)), 503, errorPage());
       }
 
       const lead = isLeadId(token.l)
@@ -93,7 +94,7 @@ export function unsubscribeRoutes({ config, db, temporal }: RouteDeps) {
           req.log.error({ err, leadId: lead.id }, 'unsubscribed, but the journeys could not be told yet');
         }
       }
-      return html(reply, 200, unsubscribedPage({ email, sender }));
+      return sendPage(reply, 200, unsubscribedPage({ email, sender }));
     });
   };
 }
