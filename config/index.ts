@@ -109,6 +109,10 @@ const envSchema = z.object({
     .default('smtp://127.0.0.1:2525'),
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(5),
   SMTP_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(50),
+  // How long a send's claim outlives a silent attempt. The attempt renews it every third of
+  // this while SMTP talks, so only a crashed worker's claim runs out; a send it never got to
+  // is then retried this much later at most (activities/email/claim.ts).
+  SEND_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   MAIL_FROM: z.string().min(3).default('Nurture <hello@nurture.localhost>'),
   MAIL_POSTAL_ADDRESS: z.string().min(1).default('Nurture Inc., 1 Example Street, Springfield'),
   // A mailbox that unsubscribes whoever writes to it; added to List-Unsubscribe when set.

@@ -75,14 +75,30 @@ export function loadCatalog(templatesDir: string, opts: LintOptions = {}): Catal
     get: (id) => emails.get(id)?.frontMatter,
     render(id, ctx) {
       const email = emails.get(id);
-      if (!email) throw new Error(`unknown email template "${id}"`);
+      if (!email) throw new TemplateUnavailableError(id, 'unknown', `unknown email template "${id}"`);
       try {
         return renderEmail(id, email, ctx);
       } catch (err) {
-        throw new Error(`rendering template "${id}": ${(err as Error).message}`, { cause: err });
+        throw new TemplateUnavailableError(id, 'render', `rendering template "${id}": ${(err as Error).message}`, err);
       }
     },
   };
+}
+
+/**
+ * A template this catalog cannot turn into an email: no such id, or rendering failed (a
+ * helper refused this lead's data). Retrying the same send with the same catalog fails alike.
+ */
+export class TemplateUnavailableError extends Error {
+  constructor(
+    readonly templateId: string,
+    readonly problem: 'unknown' | 'render',
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'TemplateUnavailableError';
+  }
 }
 
 function renderEmail(id: string, email: CompiledEmail, ctx: RenderContext): RenderedEmail {

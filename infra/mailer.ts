@@ -26,8 +26,8 @@ export function createMailer(config: MailerConfig): Mailer {
     rateDelta: 1000,
     rateLimit: config.SMTP_RATE_PER_SECOND,
     // nodemailer's defaults (2 min to connect, 10 min socket idle) would let one send outlive
-    // the activity's start-to-close timeout by far; the send's claim lease assumes an attempt
-    // is over well within CLAIM_LEASE_MS (activities/email/claim.ts).
+    // the activity's start-to-close timeout by far. (The send's claim lease does not depend on
+    // these: the attempt renews it while it waits, activities/email/claim.ts.)
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,

@@ -115,7 +115,7 @@ describe('frequency cap', () => {
             toAddress: lead.email,
             messageId: `<c${i}-${lead.id}@example.test>`,
           },
-          { max: 2, perMs: HOUR },
+          { cap: { max: 2, perMs: HOUR }, leaseMs: 60_000, refusal: async () => undefined },
         ),
       ),
     );

@@ -3,20 +3,27 @@
 // activity finds the step done and never sends a second copy.
 //
 // The one gap is SMTP accepting the message and the attempt failing before the outcome is
-// in PostgreSQL. It is closed in two ways: right after the accept, the attempt heartbeats
-// "accepted" to Temporal, which hands those details to the next attempt, and that attempt
-// records 'sent' without sending. Only if the worker dies before that heartbeat leaves the
-// process does the row stay 'claimed'; after CLAIM_LEASE_MS it is sent again with the same
-// Message-ID (at-least-once at that gap only; receivers de-duplicate on Message-ID).
+// in PostgreSQL: one UPDATE right after the 250. It is narrowed in two ways: right after the
+// accept, the attempt heartbeats "accepted" to Temporal, which hands those details to the next
+// attempt, and that attempt records 'sent' without sending. Only if the worker dies before
+// either leaves the process does the row stay 'claimed'; once its lease runs out (the attempt
+// renews it while it talks to SMTP, so only a dead attempt's lease runs out) the message is
+// sent again with the same Message-ID (at-least-once at that gap only; receivers de-duplicate
+// on Message-ID). An SMTP server cannot be asked whether it already has a message.
+//
+// A send that can never succeed (the lead is gone, the address unusable, the template unknown
+// or unrenderable) fails at once, not retried, with a type from core/journey/send-failures.ts.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/index.ts';
 import { consentRefused } from '../../core/consent.ts';
-import type { Catalog } from '../../email/index.ts';
-import type { SentMessage } from '../../generated/prisma/client.ts';
+import type { PermanentSendFailure } from '../../core/journey/send-failures.ts';
+import { emailSchema } from '../../core/rules/schemas.ts';
+import { TemplateUnavailableError, type Catalog } from '../../email/index.ts';
+import type { Prisma, SentMessage } from '../../generated/prisma/client.ts';
 import type { Db } from '../../infra/db.ts';
 import { messageIdFor, type Mailer } from '../../infra/mailer.ts';
-import { claimStep, FINISHED } from './claim.ts';
-import { composer } from './compose.ts';
+import { claimStep, FINISHED, renewLease, type Lease } from './claim.ts';
+import { composer, type ComposedMessage, type ComposeInput } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
 import { classifySmtpError } from './smtp-errors.ts';
 import { effectKey } from '../../core/journey/effect-key.ts';
@@ -62,6 +69,7 @@ interface AcceptedDetails {
 
 export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps) {
   const compose = composer(config, catalog);
+  const leaseMs = config.SEND_CLAIM_LEASE_SECONDS * 1000;
 
   return {
     async sendEmail(req: SendEmailRequest): Promise<SendEmailResult> {
@@ -72,7 +80,11 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
 
       const lead = await db.lead.findUnique({ where: { id: req.leadId } });
       // Erased or deleted: no retry will bring the lead back, so the journey is told at once.
-      if (!lead) throw ApplicationFailure.nonRetryable(`lead ${req.leadId} no longer exists`, 'LeadGone');
+      if (!lead) throw permanentFailure('LeadGone', `lead ${req.leadId} no longer exists`);
+      // Stored addresses were checked at signup; one written past that check (by hand, by an
+      // import) is not retried forever. The message names the lead, never the address.
+      if (!emailSchema.safeParse(lead.email).success)
+        throw permanentFailure('InvalidAddress', `lead ${lead.id} has an address that is not a valid email address`);
       const messageId = messageIdFor(idempotencyKey, config.MAIL_FROM);
       const row = {
         idempotencyKey,
@@ -89,26 +101,8 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const accepted = acceptedByEarlierAttempt();
       if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
 
-      // Checked at send time, not at enrollment: an unsubscribe, an erasure, or consent withdrawn
-      // by a later signup stops the very next email. An erased address is known only by its
-      // keyed hash (privacy/address-hash.ts).
-      const [suppression, erased] = await db.$transaction([
-        db.suppression.findUnique({ where: { email: lead.email } }),
-        db.erasedAddress.findUnique({ where: { hash: erasedAddressHash(config.ERASURE_HASH_KEY, lead.email) } }),
-      ]);
-      const refusal = consentRefused(lead.consent) ? 'consent withdrawn' : erased ? 'erased' : suppression?.reason;
-      if (refusal) {
-        const reason = `suppressed: ${refusal}`;
-        await db.sentMessage.upsert({
-          where: { idempotencyKey },
-          create: { ...row, status: 'suppressed', reason },
-          update: { status: 'suppressed', reason },
-        });
-        return { status: 'suppressed', reason };
-      }
-
-      // Rendered before claiming: a template error is retried without leaving a claim behind.
-      const message = compose({
+      // Rendered before claiming: a template that cannot render leaves no claim behind.
+      const message = composeOrFail(compose, {
         lead,
         idempotencyKey,
         messageId,
@@ -117,7 +111,11 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
         discount: req.discount && { ...req.discount, expiresAt: new Date(req.discount.expiresAt).toISOString() },
       });
 
-      const claim = await claimStep(db, row, req.frequencyCap);
+      const claim = await claimStep(db, row, {
+        cap: req.frequencyCap,
+        leaseMs,
+        refusal: (tx) => refusalOf(tx, lead.id, erasedAddressHash(config.ERASURE_HASH_KEY, lead.email)),
+      });
       if (claim.kind === 'finished') return outcomeOf(claim.row);
       if (claim.kind === 'capped') return { status: 'capped', retryAt: claim.retryAt };
       if (claim.kind === 'busy') {
@@ -129,13 +127,17 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       }
 
       let response: string;
+      const stopRenewing = keepLease(db, claim.lease, leaseMs);
       try {
         response = (await mailer.sendMail(message.mail)).response ?? '';
       } catch (err) {
         const failure = classifySmtpError(err);
         if (failure.kind === 'bounce') {
           await db.$transaction([
-            db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'bounced', reason: failure.reason } }),
+            db.sentMessage.update({
+              where: { idempotencyKey },
+              data: { status: 'bounced', reason: failure.reason, leaseExpiresAt: null },
+            }),
             db.suppression.upsert({
               where: { email: lead.email },
               create: { email: lead.email, reason: 'bounced', detail: failure.reason },
@@ -147,12 +149,17 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
         // 'deferred': nothing was delivered, the next attempt may send at once. 'unknown': the
         // server may have the message, so the claim stays and its lease decides.
         if (failure.kind === 'deferred') {
-          await db.sentMessage.update({ where: { idempotencyKey }, data: { status: 'failed', reason: failure.reason } });
+          await db.sentMessage.update({
+            where: { idempotencyKey },
+            data: { status: 'failed', reason: failure.reason, leaseExpiresAt: null },
+          });
         }
         throw ApplicationFailure.retryable(
           `smtp send failed: ${failure.reason}`,
           failure.kind === 'deferred' ? 'SmtpTemporaryFailure' : 'SmtpOutcomeUnknown',
         );
+      } finally {
+        stopRenewing();
       }
 
       const details: AcceptedDetails = { smtpAccepted: { response, subject: message.subject, at: new Date().toISOString() } };
@@ -163,11 +170,51 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
   };
 }
 
+function permanentFailure(type: PermanentSendFailure, message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}
+
+function composeOrFail(compose: (input: ComposeInput) => ComposedMessage, input: ComposeInput): ComposedMessage {
+  try {
+    return compose(input);
+  } catch (err) {
+    if (!(err instanceof TemplateUnavailableError)) throw err;
+    throw permanentFailure(err.problem === 'unknown' ? 'UnknownTemplate' : 'TemplateRenderFailed', err.message);
+  }
+}
+
+/**
+ * Why this lead must not be mailed now, read inside the claim: an unsubscribe, a complaint or a
+ * bounce (global suppression), an erasure (known only by its keyed hash, privacy/address-hash.ts),
+ * or consent withdrawn by a later signup.
+ */
+async function refusalOf(tx: Prisma.TransactionClient, leadId: string, erasedHash: string): Promise<string | undefined> {
+  const lead = await tx.lead.findUnique({ where: { id: leadId }, select: { email: true, consent: true } });
+  if (!lead) throw permanentFailure('LeadGone', `lead ${leadId} no longer exists`);
+  if (consentRefused(lead.consent)) return 'consent withdrawn';
+  if (await tx.erasedAddress.findUnique({ where: { hash: erasedHash } })) return 'erased';
+  return (await tx.suppression.findUnique({ where: { email: lead.email } }))?.reason;
+}
+
+/** Renews the claim's lease every third of it until stopped; a renewal that fails is logged. */
+function keepLease(db: Db, lease: Lease, leaseMs: number): () => void {
+  const log = activityContext()?.log;
+  const timer = setInterval(() => {
+    renewLease(db, lease, leaseMs).then(
+      (ours) => {
+        if (!ours) log?.warn('send claim was taken over while this attempt was still sending', { key: lease.idempotencyKey });
+      },
+      (err: unknown) => log?.warn('send claim lease not renewed', { key: lease.idempotencyKey, error: String(err) }),
+    );
+  }, leaseMs / 3);
+  return () => clearInterval(timer);
+}
+
 async function recordSent(db: Db, idempotencyKey: string, messageId: string, details: AcceptedDetails): Promise<SendEmailResult> {
   const { response, subject, at } = details.smtpAccepted;
   await db.sentMessage.updateMany({
     where: { idempotencyKey, status: 'claimed' },
-    data: { status: 'sent', sentAt: new Date(at), subject, smtpResponse: response },
+    data: { status: 'sent', sentAt: new Date(at), subject, smtpResponse: response, leaseExpiresAt: null },
   });
   return { status: 'sent', messageId };
 }
