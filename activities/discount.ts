@@ -6,6 +6,7 @@ import type { DiscountCode } from '../generated/prisma/client.ts';
 import type { Db } from '../infra/db.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
 import type { IssuedDiscount } from '../core/journey/state.ts';
+import { leadGone, unlessLeadGone } from './lead-gone.ts';
 
 export interface IssueDiscountRequest {
   workflowId: string;
@@ -113,7 +114,15 @@ function issued(row: DiscountCode): IssuedDiscount {
 
 export function discountActivities(db: Db) {
   return {
-    issueDiscount: (req: IssueDiscountRequest) => issueDiscount(db, req),
+    issueDiscount: (req: IssueDiscountRequest) =>
+      unlessLeadGone(
+        db,
+        req.leadId,
+        () => issueDiscount(db, req),
+        () => {
+          throw leadGone(req.leadId);
+        },
+      ),
     redeemDiscount: (req: Omit<RedeemDiscountRequest, 'at'> & { at?: string }) =>
       redeemDiscount(db, { ...req, at: req.at ? new Date(req.at) : undefined }),
   };

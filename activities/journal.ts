@@ -1,7 +1,9 @@
 // Writes what a journey does to PostgreSQL (stage changes, flags, score, the end), so that
 // the funnel can be measured without scanning Temporal. Idempotent: keyed by workflow id +
-// step key, or plain overwrites of the enrollment row.
+// step key, or plain overwrites of the enrollment row. About a lead that no longer exists
+// there is nothing to record: such writes are dropped rather than retried forever.
 import type { Db } from '../infra/db.ts';
+import { unlessLeadGone } from './lead-gone.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
 import type { JourneyEndKind } from '../core/journey/state.ts';
 
@@ -43,34 +45,37 @@ export function journalActivities(db: Db) {
     async recordStageChange(req: StageChangeRequest): Promise<void> {
       const idempotencyKey = effectKey(req);
       const at = req.at ? new Date(req.at) : new Date();
-      await db.$transaction([
-        db.stageChange.createMany({
-          data: [
-            {
-              idempotencyKey,
-              leadId: req.leadId,
-              campaignId: req.campaignId,
-              workflowId: req.workflowId,
-              fromStage: req.from,
-              toStage: req.to,
-              reason: req.reason,
-              actor: req.actor ?? 'journey',
-              occurredAt: at,
-            },
-          ],
-          skipDuplicates: true,
-        }),
-        // Entering a stage clears the stall: the lead is moving again.
-        db.enrollment.updateMany({
-          where: { workflowId: req.workflowId },
-          data: { stage: req.to, stageEnteredAt: at, stalled: false },
-        }),
-        db.leadFlag.updateMany({
-          where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
-          data: { clearedAt: at },
-        }),
-        db.lead.update({ where: { id: req.leadId }, data: { stage: req.to } }),
-      ]);
+      const write = async () => {
+        await db.$transaction([
+          db.stageChange.createMany({
+            data: [
+              {
+                idempotencyKey,
+                leadId: req.leadId,
+                campaignId: req.campaignId,
+                workflowId: req.workflowId,
+                fromStage: req.from,
+                toStage: req.to,
+                reason: req.reason,
+                actor: req.actor ?? 'journey',
+                occurredAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          }),
+          // Entering a stage clears the stall: the lead is moving again.
+          db.enrollment.updateMany({
+            where: { workflowId: req.workflowId },
+            data: { stage: req.to, stageEnteredAt: at, stalled: false },
+          }),
+          db.leadFlag.updateMany({
+            where: { workflowId: req.workflowId, kind: 'stalled', clearedAt: null },
+            data: { clearedAt: at },
+          }),
+          db.lead.update({ where: { id: req.leadId }, data: { stage: req.to } }),
+        ]);
+      };
+      await unlessLeadGone(db, req.leadId, write, () => undefined);
     },
 
     async recordFlag(req: FlagRequest): Promise<void> {
@@ -91,19 +96,14 @@ export function journalActivities(db: Db) {
         ],
         skipDuplicates: true,
       });
-      if (req.kind === 'stalled') {
-        await db.$transaction([
-          flag,
-          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { stalled: true } }),
-        ]);
-      } else if (req.kind === 'dormant') {
-        await db.$transaction([
-          flag,
-          db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: { status: 'dormant', endedAt: at } }),
-        ]);
-      } else {
-        await flag;
-      }
+      const enrollment =
+        req.kind === 'stalled' ? { stalled: true } : req.kind === 'dormant' ? { status: 'dormant', endedAt: at } : undefined;
+      const write = async () => {
+        await (enrollment
+          ? db.$transaction([flag, db.enrollment.updateMany({ where: { workflowId: req.workflowId }, data: enrollment })])
+          : flag);
+      };
+      await unlessLeadGone(db, req.leadId, write, () => undefined);
     },
 
     /** Score, stall and last engagement as the journey sees them, for lists and the funnel. */

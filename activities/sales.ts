@@ -14,6 +14,7 @@ import type { Db } from '../infra/db.ts';
 import type { Mailer } from '../infra/mailer.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../infra/signature.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
+import { leadGone, unlessLeadGone } from './lead-gone.ts';
 
 /** Deliveries of one sales webhook at most (the first and two retries). */
 const SALES_WEBHOOK_ATTEMPTS = 3;
@@ -96,18 +97,27 @@ export function salesActivities(
       const idempotencyKey = effectKey(req, 'notify');
       const target = req.target.webhook ?? (req.target.email ? `mailto:${req.target.email}` : undefined);
       if (!target) throw new Error('notifySales: the step names neither a webhook nor an email');
-      const row = await db.salesNotification.upsert({
-        where: { idempotencyKey },
-        create: { idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, target, reason: req.reason },
-        update: {},
-      });
+      const row = await unlessLeadGone(
+        db,
+        req.leadId,
+        () =>
+          db.salesNotification.upsert({
+            where: { idempotencyKey },
+            create: { idempotencyKey, leadId: req.leadId, campaignId: req.campaignId, target, reason: req.reason },
+            update: {},
+          }),
+        () => {
+          throw leadGone(req.leadId);
+        },
+      );
       if (row.status === 'delivered') return;
       if (row.status === 'failed') {
         if (opts.onFailure === 'record') return;
         throw new SalesWebhookError(`sales notification ${row.id} failed before`, 0);
       }
 
-      const lead = await db.lead.findUniqueOrThrow({ where: { id: req.leadId } });
+      const lead = await db.lead.findUnique({ where: { id: req.leadId } });
+      if (!lead) throw leadGone(req.leadId);
       const enrollment = await db.enrollment.findUnique({ where: { workflowId: req.workflowId } });
       const payload = {
         notificationId: row.id,

@@ -23,7 +23,7 @@ export type ClaimRow = Omit<
 >;
 
 /** Why the address must not be mailed now, read in the claiming transaction; undefined: it may. */
-export type Refusal = (tx: Prisma.TransactionClient) => Promise<string | undefined>;
+type Refusal = (tx: Prisma.TransactionClient) => Promise<string | undefined>;
 
 export interface ClaimOptions {
   cap?: FrequencyCap;

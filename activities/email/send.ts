@@ -22,6 +22,7 @@ import { TemplateUnavailableError, type Catalog } from '../../email/index.ts';
 import type { Prisma, SentMessage } from '../../generated/prisma/client.ts';
 import type { Db } from '../../infra/db.ts';
 import { messageIdFor, type Mailer } from '../../infra/mailer.ts';
+import { leadGone } from '../lead-gone.ts';
 import { claimStep, FINISHED, renewLease, type Lease } from './claim.ts';
 import { composer, type ComposedMessage, type ComposeInput } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
@@ -80,7 +81,7 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
 
       const lead = await db.lead.findUnique({ where: { id: req.leadId } });
       // Erased or deleted: no retry will bring the lead back, so the journey is told at once.
-      if (!lead) throw permanentFailure('LeadGone', `lead ${req.leadId} no longer exists`);
+      if (!lead) throw leadGone(req.leadId);
       // Stored addresses were checked at signup; one written past that check (by hand, by an
       // import) is not retried forever. The message names the lead, never the address.
       if (!emailSchema.safeParse(lead.email).success)
@@ -190,7 +191,7 @@ function composeOrFail(compose: (input: ComposeInput) => ComposedMessage, input:
  */
 async function refusalOf(tx: Prisma.TransactionClient, leadId: string, erasedHash: string): Promise<string | undefined> {
   const lead = await tx.lead.findUnique({ where: { id: leadId }, select: { email: true, consent: true } });
-  if (!lead) throw permanentFailure('LeadGone', `lead ${leadId} no longer exists`);
+  if (!lead) throw leadGone(leadId);
   if (consentRefused(lead.consent)) return 'consent withdrawn';
   if (await tx.erasedAddress.findUnique({ where: { hash: erasedHash } })) return 'erased';
   return (await tx.suppression.findUnique({ where: { email: lead.email } }))?.reason;

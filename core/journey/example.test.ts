@@ -124,4 +124,18 @@ describe('campaigns/example.yaml across continue-as-new', () => {
     expect(resumed.entries).toEqual(straight.entries);
     expect(resumed.state).toEqual(straight.state);
   });
+
+  it('gives the same 60-day timeline when the journey continues as new in the middle of its waits', async () => {
+    const campaign = await example();
+    const events = [
+      { at: '+1d', type: 'click' },
+      { at: '+6d', type: 'pricing_viewed' },
+      { at: '+20d', type: 'purchase' },
+    ];
+    const straight = await simulate(campaign, {}, events, { start: START, days: 60 });
+    const resumed = await simulate(campaign, {}, events, { start: START, days: 60, continueAsNewWhileWaitingEvery: 2 });
+    expect(resumed.runs).toBeGreaterThan(5);
+    expect(resumed.entries).toEqual(straight.entries);
+    expect(resumed.state).toEqual(straight.state);
+  });
 });

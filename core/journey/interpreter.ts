@@ -16,6 +16,7 @@ import { formatDuration } from '../campaign/duration.ts';
 import { findStepPath, type StepPath } from '../campaign/steps.ts';
 import { locationOf, stepAtCursor } from './cursor.ts';
 import type { JourneyEffects, JourneyResult } from './effects.ts';
+import { endsJourney } from './send-failures.ts';
 import { effectiveTimeZone, nextSendTime } from './sendWindow.ts';
 import {
   conditionHolds,
@@ -40,6 +41,8 @@ const MAX_STEPS_WITHOUT_TIME = 1000;
 
 /** Unwinds out of a step: the journey must continue elsewhere (goal, exit, re-engagement). */
 class Redirect {}
+/** Unwinds out of a wait: the host continues as new; the wait is in the state, so it resumes. */
+class Suspend {}
 class End {
   constructor(readonly end: Omit<JourneyEnd, 'at'>) {}
 }
@@ -85,6 +88,7 @@ export async function runJourney(campaign: Campaign, state: JourneyState, effect
       }
     }
   } catch (e) {
+    if (e instanceof Suspend) return { kind: 'continueAsNew', state };
     if (!(e instanceof End)) throw e;
     state.ended = { ...e.end, at: effects.now() };
     note(ctx, { kind: e.end.kind === 'exited' ? 'exit' : 'end', detail: `${e.end.kind}: ${e.end.reason}` });
@@ -231,7 +235,11 @@ async function pause(ctx: Ctx, wake: () => boolean): Promise<'woke' | 'timeout'>
       continue;
     }
     const deadlines = [wait.deadline, stall?.at ?? null].filter((d): d is number => d !== null);
-    await fx.waitUntil(deadlines.length > 0 ? Math.min(...deadlines) : null, () => pendingInterrupt(state) || wake());
+    const woke = await fx.waitUntil(
+      deadlines.length > 0 ? Math.min(...deadlines) : null,
+      () => pendingInterrupt(state) || wake(),
+    );
+    if (woke === 'continueAsNew') throw new Suspend();
   }
 }
 
@@ -375,6 +383,14 @@ async function runSend(ctx: Ctx, templateId: string, key: string, anytime: boole
       });
       state.wait = { stepKey: key, kind: 'capped', since: now, deadline: retryAt };
       continue;
+    }
+    if (outcome.status === 'failed') {
+      // Flagged for a person either way; send-failures.ts says whether the journey goes on.
+      const reason = `${templateId} cannot be sent (${outcome.failure}): ${outcome.reason}`;
+      note(ctx, { kind: 'flag', stepKey: key, detail: `failed: ${reason}` });
+      await fx.flag({ stepKey: key, kind: 'failed', stage, reason });
+      if (endsJourney(outcome.failure)) throw new End({ kind: 'exited', reason });
+      return;
     }
     throw new End({ kind: 'exited', reason: `${templateId} ${outcome.status}: ${outcome.reason}` });
   }

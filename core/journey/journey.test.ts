@@ -233,6 +233,35 @@ describe('journey', () => {
     expect(t.result).toEqual({ kind: 'exited', reason: 'welcome suppressed: address unsubscribed in another campaign' });
   });
 
+  it('a send whose template cannot be used is flagged and skipped; the journey goes on', async () => {
+    const c = campaignFromYaml('id: broken\nname: Broken\nstages:\n  a:\n    steps:\n      - send: welcome\n      - send: faq\n');
+    const t = await simulate(c, {}, [], {
+      start: START,
+      sendOutcome: (req) =>
+        req.templateId === 'welcome'
+          ? { status: 'failed', failure: 'UnknownTemplate', reason: 'unknown email template "welcome"' }
+          : { status: 'sent' },
+    });
+    expect(t.entries.map((e) => [e.kind, e.detail])).toEqual([
+      ['stage', 'start -> a: enrolled'],
+      ['flag', 'failed: welcome cannot be sent (UnknownTemplate): unknown email template "welcome"'],
+      ['send', 'faq'],
+      ['end', 'completed: finished the last stage (a)'],
+    ]);
+  });
+
+  it('a send that fails for the lead (gone, or an unusable address) is flagged and ends the journey', async () => {
+    const t = await simulate(fastFunnel(), {}, [], {
+      start: START,
+      sendOutcome: () => ({ status: 'failed', failure: 'InvalidAddress', reason: 'not a valid email address' }),
+    });
+    expect(t.entries.filter((e) => e.kind === 'flag').map((e) => e.detail)).toEqual([
+      'failed: welcome cannot be sent (InvalidAddress): not a valid email address',
+    ]);
+    expect(t.result).toEqual({ kind: 'exited', reason: 'welcome cannot be sent (InvalidAddress): not a valid email address' });
+    expect(t.entries.some((e) => e.kind === 'send')).toBe(false);
+  });
+
   it('waitFor honours its filter: only a click on the given link counts', async () => {
     const c = campaignFromYaml(`
 id: links
@@ -422,6 +451,28 @@ describe('continue-as-new', () => {
       }
     },
   );
+
+  it.each(scenarios)(
+    'gives the same timeline with a new run in the middle of waits: %s',
+    async (_name, events, campaign, start) => {
+      const straight = await simulate(campaign(), {}, events, { start });
+      const runs: number[] = [];
+      for (const every of [2, 3]) {
+        const resumed = await simulate(campaign(), {}, events, { start, continueAsNewWhileWaitingEvery: every });
+        runs.push(resumed.runs);
+        expect(resumed.entries).toEqual(straight.entries);
+        expect(resumed.result).toEqual(straight.result);
+      }
+      // Every scenario waits at least twice, so every second wait did start a new run.
+      expect(runs[0]).toBeGreaterThan(1);
+    },
+  );
+
+  it('refuses to continue as new at every wait, which would never wait', async () => {
+    await expect(simulate(fastFunnel(), {}, [], { start: START, continueAsNewWhileWaitingEvery: 1 })).rejects.toThrow(
+      'continueAsNewWhileWaitingEvery must be an integer >= 2 (got 1)',
+    );
+  });
 
   it('keeps a wait deadline across the boundary', async () => {
     // Continue-as-new happens while re-engagement runs, so the interrupted wait travels in the

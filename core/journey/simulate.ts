@@ -50,6 +50,8 @@ export type SimulateOptions = {
   sendOutcome?: (req: SendRequest, now: number) => SendOutcome;
   /** Continue-as-new at every Nth step boundary, round-tripping the state through JSON. */
   continueAsNewEvery?: number;
+  /** Continue-as-new at every Nth wait (N >= 2), as a journey whose history grew while waiting. */
+  continueAsNewWhileWaitingEvery?: number;
   /** Also list the scripted events in the timeline. */
   includeEvents?: boolean;
 };
@@ -94,11 +96,17 @@ export async function simulate(
     if (opts.includeEvents) record('event', `${event.type}${fresh ? '' : ' (duplicate, ignored)'}`);
   };
   let boundaries = 0;
+  let waits = 0;
   let discounts = 0;
+  const suspendEvery = opts.continueAsNewWhileWaitingEvery;
+  // Every run resumes the wait it suspended in; N = 1 would suspend it again before it waited.
+  if (suspendEvery !== undefined && !(Number.isInteger(suspendEvery) && suspendEvery >= 2))
+    throw new Error(`continueAsNewWhileWaitingEvery must be an integer >= 2 (got ${suspendEvery})`);
 
   const fx: JourneyEffects = {
     now: () => clock,
     async waitUntil(deadline, done) {
+      if (suspendEvery !== undefined && ++waits % suspendEvery === 0) return 'continueAsNew';
       for (;;) {
         if (done()) return true;
         const event = script[nextEvent];

@@ -3,6 +3,9 @@
 // for a checkpoint with a bound, and name the workflow runs whose histories it wants kept.
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { RunningApi } from '../../app/services.ts';
+import { parseCampaign } from '../../core/campaign/load.ts';
+import { leadSnapshotOf } from '../../core/lead.ts';
+import { enrollLead } from '../../workflows/journey/client.ts';
 import { signatureHeader } from '../../infra/signature.ts';
 import { engagementSignal, statusQuery } from '../../workflows/journey/types.ts';
 import type { JourneyDescription } from '../../core/journey/query.ts';
@@ -142,6 +145,25 @@ export class ScenarioKit {
     const res = await this.post(api, '/webhooks/signup', { firstName: 'Lee', ...lead, email, campaign });
     if (res.status !== 202) throw new Error(`${this.name}: signup answered ${res.status}: ${JSON.stringify(res.body)}`);
     return { email, leadId: res.body.leadId, workflowId: res.body.workflowId };
+  }
+
+  /**
+   * A journey started straight through Temporal, as the signup starts one, for a lead row
+   * written as given and a campaign the worker does not load: a journey enrolled before a deploy
+   * retired one of its templates, or a lead whose stored address is not an address.
+   */
+  async enrollDirect(campaignYaml: string, email: string): Promise<Lead> {
+    const parsed = parseCampaign(campaignYaml, `${this.name}.yaml`);
+    if (!parsed.ok) throw new Error(`${this.name}: ${JSON.stringify(parsed.errors)}`);
+    const lead = await this.stack.db.lead.create({ data: { email, firstName: 'Lee' } });
+    const { workflowId } = await enrollLead(
+      { client: this.stack.temporal, timeoutMs: 10_000 },
+      { lead: leadSnapshotOf(lead), campaign: parsed, taskQueue: this.stack.config.TEMPORAL_TASK_QUEUE },
+    );
+    await this.stack.db.enrollment.create({
+      data: { leadId: lead.id, campaignId: parsed.campaign.id, campaignVersion: parsed.version, workflowId },
+    });
+    return { email, leadId: lead.id, workflowId };
   }
 
   /** The signup webhook without waiting for its answer (it may wait on a lock the scenario holds). */

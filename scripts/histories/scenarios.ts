@@ -261,6 +261,40 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'continue-as-new-while-waiting',
+    campaign: 'h-wait',
+    about:
+      'JOURNEY_HISTORY_LIMIT 20: opens during one waitFor make the journey continue as new inside the wait; a purchase then takes its then branch',
+    async run(k) {
+      const lead = await k.signup('h-wait', {}, k.stack.shortHistoryApi);
+      await k.sentExactly(lead, ['welcome']);
+      await k.waiting(lead, 'awareness', ['waitFor']);
+      for (let i = 0; i < 20; i++) await k.event(lead, 'open');
+      await k.until('score 20', async () => (await k.status(lead)).score === 20);
+      const during = await k.chain(lead.workflowId);
+      if (during.length < 3) throw new Error(`${k.name}: expected two continue-as-new while waiting, got ${during.length - 1}`);
+      await k.event(lead, 'purchase');
+      await k.sentExactly(lead, ['welcome', 'faq']);
+      await journeyOver(k, lead);
+      return k.chain(lead.workflowId);
+    },
+  },
+  {
+    name: 'send-failed',
+    campaign: '(inline: h-retired, h-bad-address)',
+    about:
+      'sends that can never succeed: a retired template is flagged and skipped, an address that is not one is flagged and ends the journey',
+    async run(k) {
+      const retired = await k.enrollDirect(RETIRED_TEMPLATE, k.email('retired'));
+      const bad = await k.enrollDirect(BAD_ADDRESS, `${k.name}-no-at-sign-${process.pid}.example.com`);
+      await k.sentExactly(retired, ['welcome']);
+      await endedAs(k, retired, 'completed');
+      await endedAs(k, bad, 'exited');
+      for (const lead of [retired, bad]) await flagged(k, lead, 'failed');
+      return [...(await k.chain(retired.workflowId)), ...(await k.chain(bad.workflowId))];
+    },
+  },
+  {
     name: 'reenroll-after-end',
     campaign: 'h-again',
     about: 'allowReenrollment: the journey completes, a second signup starts a new run on the same workflow id',
@@ -312,6 +346,26 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+const RETIRED_TEMPLATE = `
+id: h-retired
+name: Retired template (histories)
+stages:
+  only:
+    steps:
+      - send: welcome-2019
+      - send: welcome
+`;
+
+const BAD_ADDRESS = `
+id: h-bad-address
+name: Bad address (histories)
+stages:
+  only:
+    steps:
+      - send: welcome
+      - send: faq
+`;
 
 function parsed(k: ScenarioKit, id: string) {
   for (const c of k.stack.campaigns) {

@@ -3,23 +3,38 @@
 // activities for side effects, `condition` timers for waits, signals for engagement,
 // search attributes for the stage and stall, continue-as-new to keep history bounded.
 import {
+  ActivityFailure,
+  ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { JourneyActivities } from '../../activities/index.ts';
-import type { JourneyEffects, JourneyResult } from '../../core/journey/effects.ts';
+import type { JourneyEffects, JourneyResult, SendOutcome } from '../../core/journey/effects.ts';
 import { runJourney } from '../../core/journey/interpreter.ts';
 import { describeJourney } from '../../core/journey/query.ts';
+import { isPermanentSendFailure } from '../../core/journey/send-failures.ts';
 import { moveLead, newJourneyState, receiveEvent } from '../../core/journey/state.ts';
 import { JOURNEY_ACTIVITY_OPTIONS } from './activity-options.ts';
-import { FunnelStageKey, StalledKey } from './search-attributes.ts';
+import { FailedStepKey, FunnelStageKey, StalledKey } from './search-attributes.ts';
 import { engagementSignal, moveStageSignal, signupSignal, statusQuery, type JourneyInput, type SignupSignal } from './types.ts';
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
+
+/** Patch ids (workflows/README.md): named after what they change, never renamed or reused. */
+const PATCHES = {
+  /**
+   * A send that can never succeed (core/journey/send-failures.ts) is flagged and skipped or
+   * ends the journey. Before, its failure failed the whole workflow.
+   */
+  permanentSendFailures: 'permanent-send-failures',
+  /** The journey continues as new while it waits too, not only between steps. */
+  continueAsNewWhileWaiting: 'continue-as-new-while-waiting',
+} as const;
 
 const activities = proxyActivities<JourneyActivities>(JOURNEY_ACTIVITY_OPTIONS);
 
@@ -82,31 +97,44 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     });
   }
 
+  const historyTooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+
   const effects: JourneyEffects = {
     now: () => Date.now(),
     async waitUntil(deadline, done) {
       // Wake for engagement that changes the score or the stall too, to record it promptly.
       for (;;) {
+        // Histories recorded before the patch waited through a long history: they replay so.
+        const mayContinueAsNew = patched(PATCHES.continueAsNewWhileWaiting);
+        const suspend = () => mayContinueAsNew && historyTooLong();
+        if (suspend()) return 'continueAsNew';
         const remaining = deadline === null ? undefined : Math.max(0, deadline - Date.now());
         const woke =
           remaining === undefined
-            ? (await condition(() => done() || dirty()), true)
-            : await condition(() => done() || dirty(), remaining);
+            ? (await condition(() => done() || dirty() || suspend()), true)
+            : await condition(() => done() || dirty() || suspend(), remaining);
         if (dirty()) await sync();
         if (done()) return true;
+        if (suspend()) return 'continueAsNew';
         if (!woke || (deadline !== null && Date.now() >= deadline)) return false;
       }
     },
     async send(req) {
-      const outcome = await activities.sendEmail({
-        ...ref,
-        stepKey: req.stepKey,
-        templateId: req.templateId,
-        stage: req.stage,
-        discount: req.discount,
-        frequencyCap: campaign.frequencyCap && { max: campaign.frequencyCap.max, perMs: campaign.frequencyCap.per },
-      });
-      return outcome.status === 'sent' ? { status: 'sent' } : outcome;
+      try {
+        const outcome = await activities.sendEmail({
+          ...ref,
+          stepKey: req.stepKey,
+          templateId: req.templateId,
+          stage: req.stage,
+          discount: req.discount,
+          frequencyCap: campaign.frequencyCap && { max: campaign.frequencyCap.max, perMs: campaign.frequencyCap.per },
+        });
+        return outcome.status === 'sent' ? { status: 'sent' } : outcome;
+      } catch (err) {
+        const failed = permanentSendFailure(err);
+        if (failed === undefined || !patched(PATCHES.permanentSendFailures)) throw err;
+        return failed;
+      }
     },
     async setStage(change) {
       const actor = manualMove?.to === change.to ? manualMove.actor : undefined;
@@ -123,6 +151,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       if (f.kind === 'stalled') {
         upsertSearchAttributes([{ key: StalledKey, value: true }]);
         synced = { ...synced, stalled: true };
+      } else if (f.kind === 'failed') {
+        upsertSearchAttributes([{ key: FailedStepKey, value: f.stepKey }]);
       }
     },
     async notifySales(n) {
@@ -138,7 +168,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
         expiresAt: typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt,
       };
     },
-    shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit,
+    shouldContinueAsNew: historyTooLong,
   };
 
   // A re-enrollment reuses the enrollment row: a new run marks it active again. Runs of the
@@ -174,4 +204,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     });
   }
   return result;
+}
+
+/** The outcome for a send activity that failed for good, or undefined for any other failure. */
+function permanentSendFailure(err: unknown): SendOutcome | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const { type, message } = err.cause;
+  return isPermanentSendFailure(type) ? { status: 'failed', failure: type, reason: message } : undefined;
 }

@@ -1,0 +1,71 @@
+// History stays bounded while a journey waits: a lead who engages 2,000 times during one long
+// waitFor makes the journey continue as new in the middle of that wait (not only between
+// steps), and the new runs resume the same wait with the score, the deadline and every event.
+import fs from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { statusQuery } from '../workflows/journey/types.ts';
+import { campaignsDir, engage, enroll, sentTemplates } from './support/journeys.ts';
+import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
+
+const HISTORY_LIMIT = 400;
+const SIGNALS = 2000;
+
+const WAITING = `
+id: t-waiting
+name: Waiting (test)
+scoring:
+  points: { open: 1 }
+stages:
+  awareness:
+    steps:
+      - send: welcome
+      - waitFor: purchase
+        within: 1h
+        then:
+          - send: faq
+        otherwise:
+          - send: tutorial
+`;
+
+let stack: TestStack;
+let dir: string;
+beforeAll(async () => {
+  dir = campaignsDir({ waiting: WAITING });
+  stack = await startStack({ NURTURE_CAMPAIGNS_DIR: dir, JOURNEY_HISTORY_LIMIT: String(HISTORY_LIMIT) });
+});
+afterAll(async () => {
+  await stack?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it(`continues as new while it waits, through ${SIGNALS} signals, keeping the wait and the score`, async () => {
+  const { workflowId } = await enroll(stack, 't-waiting');
+  await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
+
+  let next = 0;
+  const signaller = async () => {
+    while (next < SIGNALS) {
+      next += 1;
+      await engage(stack, workflowId, 'open');
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, signaller));
+
+  const handle = stack.temporal.workflow.getHandle(workflowId);
+  await expect.poll(async () => (await handle.query(statusQuery)).score, { ...POLL, timeout: 120_000 }).toBe(SIGNALS);
+  // Still in the same wait: the purchase takes the `then` branch of the step it started in.
+  await engage(stack, workflowId, 'purchase');
+  await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome', 'faq']);
+
+  const runs: { status: string; historyLength: number }[] = [];
+  for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push({ status: w.status.name, historyLength: w.historyLength });
+  }
+  // Nothing but the wait was going on: every new run began inside it.
+  expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(3);
+  // Bounded: a run ends once its history passes the limit, give or take the signals of one
+  // workflow task (without the bound the one run would hold well over 2 × SIGNALS events).
+  for (const r of runs) expect(r.historyLength).toBeLessThan(2 * HISTORY_LIMIT);
+  expect(await stack.db.sentMessage.count({ where: { workflowId } })).toBe(2);
+});
