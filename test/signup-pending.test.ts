@@ -9,6 +9,7 @@ import { leadSnapshotOf } from '../core/lead.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { freePort } from '../infra/dev/ports.ts';
+import { loadFunnel } from '../reports/funnel.ts';
 import { claimEnrollment, type EnrollmentKey } from '../infra/enrollments.ts';
 import { signatureHeader } from '../infra/signature.ts';
 import { PENDING_GRACE_MS, reconcilePendingEnrollments } from '../worker/enrollment-reconciler.ts';
@@ -162,5 +163,26 @@ describe('events for a pending enrollment', () => {
     expect(res.body).toMatchObject({ duplicate: false, signalled: 1 });
     expect((await engagementSignals(stack.temporal, key.workflowId)).map((s) => s.eventId)).toEqual([eventId]);
     expect(await enrollmentOf(key)).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('the funnel', () => {
+  it('counts a pending enrollment as in the funnel now, not as lost', async () => {
+    const campaignId = `pending-funnel-${Date.now().toString(36)}`;
+    const lead = await stack.db.lead.create({ data: { email: stack.email('pending-funnel') } });
+    await claimEnrollment(stack.db, {
+      leadId: lead.id,
+      campaignId,
+      campaignVersion: 'test',
+      workflowId: journeyWorkflowId(campaignId, lead.id),
+    });
+    const campaigns = new CampaignRegistry(stack.config.campaignsDir);
+    const report = await loadFunnel(stack.db, campaigns, {
+      campaignId,
+      from: new Date(Date.now() - 3_600_000),
+      to: new Date(Date.now() + 3_600_000),
+    });
+    expect(report.enrolled).toBe(1);
+    expect(report.totals).toEqual({ current: 1, stalled: 0, lost: 0, completed: 0 });
   });
 });
