@@ -143,6 +143,18 @@ describe('the enrollment reconciler', () => {
     expect(await enrollmentOf(stopped)).toMatchObject({ status: 'exited', endedAt: expect.any(Date) });
   });
 
+  it('leaves pending rows as they are while Temporal does not answer', async () => {
+    const waiting = await pendingEnrollment('temporal-down');
+    await age(waiting);
+    const counts = await reconcilePendingEnrollments({ db: stack.db, temporal: { client: cutOff.temporal, timeoutMs: 1500 } });
+    expect(counts).toMatchObject({ started: 0, ended: 0, removed: 0 });
+    expect(counts.left).toBe(counts.checked);
+    expect(await enrollmentOf(waiting)).toMatchObject({ status: 'pending' });
+    // Temporal answers again: the journey was never started, so the row goes.
+    await reconcilePendingEnrollments({ db: stack.db, temporal: gate });
+    expect(await enrollmentOf(waiting)).toBeNull();
+  });
+
   it("leaves a pending row to the sender's retry that is under way", async () => {
     const retried = await pendingEnrollment('retried');
     await age(retried);

@@ -24,6 +24,8 @@ export const PENDING_GRACE_MS = 10 * 60_000;
 const RECONCILE_EVERY_MS = 60_000;
 /** Rows judged per pass; the rest wait for the next one. */
 const BATCH = 100;
+/** Temporal calls that failed one after another before a pass gives up. */
+const MAX_FAILURES_IN_A_ROW = 3;
 
 export interface ReconcileCounts {
   /** pending rows older than the grace period that were looked at */
@@ -57,12 +59,19 @@ export async function reconcilePendingEnrollments(
     take: BATCH,
   });
   const counts: ReconcileCounts = { checked: rows.length, started: 0, ended: 0, removed: 0, left: 0 };
+  let failuresInARow = 0;
   for (const [i, row] of rows.entries()) {
     let judgement: Judgement;
     try {
       judgement = await judge(temporal, row.workflowId);
+      failuresInARow = 0;
     } catch {
-      // Temporal is unavailable: the rest waits for the next pass.
+      // One journey Temporal cannot tell about must not hold up the others; several in a row
+      // mean Temporal is unavailable, and each try costs a deadline: the rest waits.
+      if (++failuresInARow < MAX_FAILURES_IN_A_ROW) {
+        counts.left++;
+        continue;
+      }
       counts.left += rows.length - i;
       break;
     }
