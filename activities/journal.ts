@@ -63,6 +63,10 @@ export function journalActivities(db: Db) {
             ],
             skipDuplicates: true,
           }),
+          // The journey runs, so its enrollment has started: a row still pending (the API died
+          // before it heard Temporal accept the signup) becomes active. Every journey's first
+          // effect is entering its first stage.
+          db.enrollment.updateMany({ where: { workflowId: req.workflowId, status: 'pending' }, data: { status: 'active' } }),
           // Entering a stage clears the stall: the lead is moving again.
           db.enrollment.updateMany({
             where: { workflowId: req.workflowId },
@@ -123,7 +127,7 @@ export function journalActivities(db: Db) {
         });
     },
 
-    /** A new run of a re-enrollable journey: its enrollment row is active again. */
+    /** A new run of a re-enrollable journey: its enrollment row is active again (or at last, if still pending). */
     async recordJourneyStart(req: { workflowId: string; campaignVersion: string }): Promise<void> {
       await db.enrollment.updateMany({
         where: { workflowId: req.workflowId, status: { not: 'active' } },

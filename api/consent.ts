@@ -8,6 +8,7 @@ import { PERSON_CHOSEN_SUPPRESSIONS, type ConsentClaim } from '../core/consent.t
 import { leadSnapshotOf, type StoredLead } from '../core/lead.ts';
 import type { ParsedCampaign } from '../core/campaign/load.ts';
 import type { Db } from '../infra/db.ts';
+import { claimEnrollment, markEnrollmentStarted } from '../infra/enrollments.ts';
 import type { Mailer } from '../infra/mailer.ts';
 import { sealToken } from '../infra/tokens.ts';
 import { erasedAddressHash } from '../privacy/address-hash.ts';
@@ -53,24 +54,34 @@ function pick(c: ConsentClaim): { method?: string; text?: string } {
   return { ...(c.method ? { method: c.method } : {}), ...(c.text ? { text: c.text } : {}) };
 }
 
-/** Records the enrollment row, then starts (or reaches) the journey in Temporal. */
+/**
+ * Records the enrollment row (`pending`), starts (or reaches) the journey in Temporal, then
+ * marks the row `active`. A failure in between leaves a pending row that the sender's retry
+ * completes, or the reconciler (worker/enrollment-reconciler.ts) finishes or removes: never an
+ * active enrollment without a journey.
+ */
 export async function enroll(
   { db, temporal, config }: Pick<RouteDeps, 'db' | 'temporal' | 'config'>,
   lead: StoredLead,
   campaign: ParsedCampaign,
 ): Promise<EnrollResult> {
-  const workflowId = journeyWorkflowId(campaign.campaign.id, lead.id);
-  // ON CONFLICT DO NOTHING: concurrent signups never race on the (lead, campaign) key.
-  await db.enrollment.createMany({
-    data: [{ leadId: lead.id, campaignId: campaign.campaign.id, campaignVersion: campaign.version, workflowId }],
-    skipDuplicates: true,
-  });
-  return enrollLead(temporal, {
+  const key = {
+    leadId: lead.id,
+    campaignId: campaign.campaign.id,
+    campaignVersion: campaign.version,
+    workflowId: journeyWorkflowId(campaign.campaign.id, lead.id),
+  };
+  await claimEnrollment(db, key);
+  const result = await enrollLead(temporal, {
     lead: leadSnapshotOf(lead),
     campaign,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     historyLimit: config.JOURNEY_HISTORY_LIMIT,
   });
+  // Not enrolled: the journey under this id has ended; a pending row (its end never reached
+  // PostgreSQL) is the reconciler's to settle from Temporal's record.
+  if (result.enrolled) await markEnrollmentStarted(db, key);
+  return result;
 }
 
 export type ConfirmationRequest = 'sent' | 'already_sent';

@@ -3,7 +3,7 @@
 // the pool). The event row doubles as a claim with a lease:
 //   1. claim: insert the row with `pending_since` set, in its own statement (committed at once),
 //      and commit the suppression the event brings (stopping mail is never wrong);
-//   2. signal every active journey, no transaction open;
+//   2. signal every open journey (enrollment active or pending), no transaction open;
 //   3. settle: `pending_since = null`. On a Temporal failure the claim is deleted instead and the
 //      caller answers 503, so the sender's retry is processed as new.
 // So a settled row exists exactly when its journeys heard of it; readers count settled rows only.
@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { redeemDiscount } from '../activities/discount.ts';
 import type { Db } from '../infra/db.ts';
 import type { SuppressionReason } from '../core/events.ts';
+import { OPEN_ENROLLMENT_STATUSES } from '../core/enrollment.ts';
 import {
   signalEngagement,
   TemporalUnavailableError,
@@ -71,7 +72,9 @@ type Claim = { kind: 'claimed'; since: Date } | { kind: 'duplicate' };
 
 async function recordAndSignal({ db, temporal }: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
   const journeys = await db.enrollment.findMany({
-    where: { leadId: rec.leadId, status: 'active' },
+    // A pending enrollment's journey may exist already (the API has not yet marked it active);
+    // one that does not is skipped like an ended one.
+    where: { leadId: rec.leadId, status: { in: [...OPEN_ENROLLMENT_STATUSES] } },
     select: { workflowId: true },
   });
   const claim = await claimEvent(db, rec, Date.now() + temporal.timeoutMs, claimLeaseMs(temporal.timeoutMs));

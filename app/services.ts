@@ -13,6 +13,8 @@ import { createMailer } from '../infra/mailer.ts';
 import { dkimAlignmentWarning } from '../infra/dkim.ts';
 import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
+import { startEnrollmentReconciler } from '../worker/enrollment-reconciler.ts';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
 
 export interface RunningWorker {
   worker: Worker;
@@ -40,7 +42,12 @@ export async function startWorker(
     deps: { db, mailer, catalog, config, faults: opts.faults },
     workflowBundle: opts.workflowBundle,
   });
+  // Every worker runs it: its writes are guarded, so several at once are harmless.
+  const temporal = await connectClient(config, { lazy: true });
+  const reconciler = startEnrollmentReconciler({ db, temporal: { client: temporal, timeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS } });
   const done = worker.run().finally(async () => {
+    await reconciler.stop();
+    await temporal.connection.close();
     mailer.close();
     await connection.close();
     if (!opts.db) await db.$disconnect();

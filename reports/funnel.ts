@@ -7,6 +7,7 @@
 // the medians and one for the stage sets); see bench/ for the plans at 100,000 leads.
 import { Prisma } from '../generated/prisma/client.ts';
 import { utc } from './sql.ts';
+import { OPEN_ENROLLMENT_STATUSES } from '../core/enrollment.ts';
 import { buildFunnel, type CurrentStats, type FunnelReport, type PathCount, type StageStats } from '../core/funnel.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
@@ -64,7 +65,8 @@ export function funnelHistorySql(q: FunnelQuery, dict: string[]): Prisma.Sql {
 export function funnelCurrentSql(q: FunnelQuery): Prisma.Sql {
   return Prisma.sql`
     SELECT stage,
-           count(*) FILTER (WHERE status = 'active')::int AS active,
+           -- Pending: the journey is starting (or the reconciler removes the row): not lost.
+           count(*) FILTER (WHERE status IN (${Prisma.join(OPEN_ENROLLMENT_STATUSES)}))::int AS active,
            count(*) FILTER (WHERE status = 'active' AND stalled)::int AS stalled,
            count(*) FILTER (WHERE status IN ('dormant', 'exited'))::int AS lost,
            count(*) FILTER (WHERE status = 'completed')::int AS completed,

@@ -1,5 +1,6 @@
-// Temporal unreachable: the API answers 503 with Retry-After and keeps nothing as accepted,
-// so the sender's retry, once Temporal is back, is processed as new. Runs against its own
+// Temporal unreachable: the API answers 503 with Retry-After and keeps nothing as accepted (a
+// signup's enrollment stays pending, never active), so the sender's retry, once Temporal is
+// back, is processed as new. Runs against its own
 // Temporal dev server (persisted to a SQLite file) that the test stops and starts again.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -120,10 +121,15 @@ describe('Temporal stopped', () => {
     expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([503, 503]);
     expect(await db.engagementEvent.count({ where: { leadId } })).toBe(0);
 
-    // A signup: 503 too (its journey cannot be started).
-    const newSignup = await post('/webhooks/signup', { email: `down-new-${tag}@example.com`, eventId: `down-signup-${tag}` });
+    // A signup: 503 too (its journey cannot be started). Its enrollment is kept pending, never
+    // active: events for the lead are not dropped as "journey ended", and the retry completes it.
+    const newSignupBody = { email: `down-new-${tag}@example.com`, eventId: `down-signup-${tag}` };
+    const newSignup = await post('/webhooks/signup', newSignupBody);
     expect(newSignup.status).toBe(503);
     expect(await db.engagementEvent.count({ where: { eventId: `signup:down-signup-${tag}` } })).toBe(0);
+    const newLead = await db.lead.findUniqueOrThrow({ where: { email: newSignupBody.email } });
+    const newEnrollment = () => db.enrollment.findMany({ where: { leadId: newLead.id }, select: { status: true } });
+    expect(await newEnrollment()).toEqual([{ status: 'pending' }]);
 
     // Tracking still serves the pixel; the open is simply not recorded.
     await db.sentMessage.create({
@@ -163,6 +169,14 @@ describe('Temporal stopped', () => {
     expect(await db.engagementEvent.count({ where: { eventId: event.eventId } })).toBe(1);
     expect(await db.suppression.findUnique({ where: { email } })).toMatchObject({ reason: 'unsubscribed' });
     expect((await engagementSignals(temporal, workflowId)).map((s) => s.eventId)).toEqual([event.eventId]);
+
+    // The signup's retry is processed as new: the journey is started, the enrollment active.
+    const signupAgain = await post('/webhooks/signup', newSignupBody);
+    expect(signupAgain.status).toBe(202);
+    expect(signupAgain.body).toMatchObject({ leadId: newLead.id, enrolled: true, newLead: false });
+    expect(await newEnrollment()).toEqual([{ status: 'active' }]);
+    expect((await temporal.workflow.getHandle(signupAgain.body.workflowId).describe()).status.name).toBe('RUNNING');
+    expect(await db.engagementEvent.count({ where: { eventId: `signup:down-signup-${tag}` } })).toBe(1);
 
     const batchAgain = await post('/webhooks/events', {
       events: [

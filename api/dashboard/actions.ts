@@ -11,6 +11,7 @@ import { salesActivities } from '../../activities/sales.ts';
 import { createMailer, type Mailer } from '../../infra/mailer.ts';
 import { moveLeadStage } from '../../workflows/journey/client.ts';
 import { campaignIdSchema, leadIdSchema } from '../../core/rules/schemas.ts';
+import { isOpenEnrollment } from '../../core/enrollment.ts';
 import { parseOrThrow } from '../../reports/query.ts';
 import { dashboardPath } from './redirect.ts';
 import { actorOf } from './session.ts';
@@ -69,7 +70,7 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteDeps): void {
         `campaign ${t.campaign} has no stage "${body.to}" (stages: ${stages.join(', ')})`,
       );
     }
-    if (enrollment.status !== 'active')
+    if (!isOpenEnrollment(enrollment.status))
       return answer(req, reply, body.back, 409, `the journey has ended (${enrollment.status}); nothing to move`);
     const actor = actorOf(req.viewer!);
     try {

@@ -9,6 +9,7 @@ import { sampleRenderContext } from '../../email/index.ts';
 import { templateState } from './catalog.ts';
 import { html, leadName, raw, when, type Html } from './html.ts';
 import { nextStage } from '../../core/journey/state.ts';
+import { isOpenEnrollment } from '../../core/enrollment.ts';
 import { liveStatus } from './journey.ts';
 import { leadTimeline, loadLeadRecord, type LeadTimelineEntry } from '../../reports/lead.ts';
 import { BadParams, parseOrThrow } from '../../reports/query.ts';
@@ -142,7 +143,7 @@ export function leadPages(app: FastifyInstance, ctx: RouteDeps): void {
             <h2>${j.campaignId}: <span data-stage>${j.stage ?? '–'}</span> ${j.stalled ? html`<span class="tag stalled">stalled</span>` : ''}
               <span class="tag">${j.status}</span> <span class="tag">score ${j.score}</span></h2>
             <p>Next: <span data-next="${j.workflowId}">asking the journey…</span></p>
-            ${j.status === 'active' ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
+            ${isOpenEnrollment(j.status) ? actions({ leadId: lead.id, campaignId: j.campaignId, stage: j.stage, moveTo: j.moveTo }, back, j.stages) : ''}
             <div class="two">
               <div><h3>Time in stage</h3><table><tbody>${j.stays.map(
                 (s) =>
