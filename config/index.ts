@@ -172,6 +172,9 @@ const envSchema = z.object({
   DEFAULT_CAMPAIGN: z.string().min(1).default('example'),
   // A journey continues as new after this many history events (or when Temporal suggests).
   JOURNEY_HISTORY_LIMIT: z.coerce.number().int().min(20).max(50_000).default(5_000),
+  // From this attempt on, an activity that keeps failing is logged as an error and flagged
+  // `retrying` on its lead (worker/retry-watch.ts); 10 attempts are about ten minutes of backoff.
+  ACTIVITY_RETRY_ALERT_ATTEMPTS: z.coerce.number().int().min(2).max(1000).default(10),
   // Journeys a worker keeps in memory; beyond this Temporal evicts the least recently used and
   // replays it from history on its next event, so sleeping journeys cost the worker nothing.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),

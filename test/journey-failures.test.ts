@@ -2,7 +2,8 @@
 // lead_flags row and the FailedStep search attribute) and the journey skips it when the
 // content is at fault, or ends when the lead is (core/journey/send-failures.ts). The journeys
 // are started with campaigns the worker does not know, as after a deploy that retired a
-// template a running journey still names.
+// template a running journey still names. A failure that may heal is retried, and flagged
+// `retrying` while it keeps failing (worker/retry-watch.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadSnapshotOf } from '../core/lead.ts';
 import { campaignFromYaml } from './fixtures/campaigns.ts';
@@ -10,10 +11,11 @@ import { enrollLead } from '../workflows/journey/client.ts';
 import { FailedStepKey } from '../workflows/journey/search-attributes.ts';
 import { sentTemplates } from './support/journeys.ts';
 import { startStack, type TestStack } from './support/stack.ts';
+import { POLL } from './support/timing.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ ACTIVITY_RETRY_ALERT_ATTEMPTS: '2' });
 });
 afterAll(async () => {
   await stack?.close();
@@ -98,5 +100,41 @@ stages:
     );
     await stack.db.lead.delete({ where: { id: lead.id } });
     expect(await handle.result()).toMatchObject({ kind: 'exited', reason: expect.stringContaining('(LeadGone)') });
+  });
+});
+
+describe('a failure that may heal', () => {
+  it('is retried, flagged `retrying` while it keeps failing, and cleared once the send goes out', async () => {
+    const email = stack.email('greylisted');
+    // The SMTP server defers this address three times, then takes the message.
+    stack.inbox.setRecipientRule((address, attempt) =>
+      address === email && attempt <= 3 ? { code: 451, message: '4.7.1 greylisted, try again later' } : undefined,
+    );
+    try {
+      const { workflowId } = await startJourney(
+        `
+id: t-deferred-${Date.now()}
+name: Deferred (test)
+stages:
+  only:
+    steps:
+      - send: welcome
+      - waitFor: purchase
+`,
+        email,
+      );
+      await expect
+        .poll(() => stack.db.leadFlag.findMany({ where: { workflowId, kind: 'retrying' } }), POLL)
+        .toEqual([
+          expect.objectContaining({
+            reason: expect.stringMatching(/^sendEmail failed [23] times and is being retried: smtp send failed: smtp 451/),
+          }),
+        ]);
+      await expect.poll(() => sentTemplates(stack, workflowId), POLL).toEqual(['welcome']);
+      const [flag] = await stack.db.leadFlag.findMany({ where: { workflowId, kind: 'retrying' } });
+      expect(flag?.clearedAt).toBeInstanceOf(Date);
+    } finally {
+      stack.inbox.setRecipientRule(undefined);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Config } from '../config/index.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { dataConverterFor } from '../infra/payload-codec.ts';
+import { retryWatch } from './retry-watch.ts';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -35,6 +36,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
+    interceptors: { activity: [retryWatch(opts.deps.db, opts.deps.config.ACTIVITY_RETRY_ALERT_ATTEMPTS)] },
     // Everything the worker writes to Temporal is encrypted; what it reads, decrypted.
     dataConverter: dataConverterFor(opts.deps.config),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
