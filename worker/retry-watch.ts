@@ -16,7 +16,7 @@ import type {
 } from '@temporalio/worker';
 import type { Db } from '../infra/db.ts';
 
-export const RETRYING_FLAG = 'retrying';
+const RETRYING_FLAG = 'retrying';
 
 export function retryWatch(db: Db, alertAttempt: number): ActivityInterceptorsFactory {
   return (ctx) => ({ inbound: new RetryWatch(ctx, db, alertAttempt) });
