@@ -23,17 +23,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
+import proto from '@temporalio/proto'; // CommonJS: named values only through the default
 import { pool } from '../../bench/measure.ts';
 import type { Db } from '../../infra/db.ts';
 import type { LeadOutcome } from './driver.ts';
 import type { SinkMessage } from './sink.ts';
 import type { KillRecord } from './stack.ts';
 
+const FAULT_NAMES: Record<NonNullable<SinkMessage['fault']>, string> = {
+  reset: 'connection reset after DATA, no 250',
+  'gap-kill': 'answered 250, then its worker was killed in the gap',
+  slow: 'slow 250',
+};
+
 /** A worker killed this soon after the sink kept its message died inside the gap. */
 export const GAP_MS = 5000;
 
-const NONDETERMINISM = proto.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
+const NONDETERMINISM = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
 
 export interface Figures {
   enrolled: number;
@@ -95,7 +101,12 @@ export async function check(opts: {
   const leadByEmail = new Map(leads.map((l) => [l.email, l.id]));
   const suppressionOf = new Map(suppressions.map((s) => [s.email, s]));
   const keptSteps = new Set(opts.sink.flatMap((m) => (m.step ? [m.step] : [])));
-  const keptIds = new Set(opts.sink.map((m) => m.messageId));
+  const copiesById = new Map<string, SinkMessage[]>();
+  for (const m of opts.sink) copiesById.set(m.messageId, [...(copiesById.get(m.messageId) ?? []), m]);
+  const sinkSaw = (messageId: string) =>
+    (copiesById.get(messageId) ?? [])
+      .map((m) => `kept from ${m.slot}${m.fault ? ` (${FAULT_NAMES[m.fault]})` : ''}`)
+      .join(', ') || 'the sink has no copy';
   const welcomeOf = new Map(rows.filter((r) => r.templateId === 'welcome').map((r) => [r.workflowId, r]));
 
   // lost
@@ -169,12 +180,16 @@ export async function check(opts: {
     `same-Message-ID redeliveries explained by a fault (the documented gap, not counted in D): after a reset ${redelivered.reset}, after a gap kill ${redelivered['gap-kill']}, after a worker kill within ${GAP_MS} ms ${redelivered['worker kill']}`,
   );
 
-  // sent after unsubscribe
+  // sent after unsubscribe: a copy the sink kept before the unsubscribe does not count, even
+  // when the row was claimed again later (a lease that ran out).
   const afterUnsubscribe = rows.flatMap((r) => {
     const s = suppressionOf.get(r.toAddress);
-    if (!s || s.reason !== 'unsubscribed' || !keptIds.has(r.messageId) || r.claimedAt <= s.createdAt) return [];
+    if (!s || s.reason !== 'unsubscribed' || r.claimedAt <= s.createdAt) return [];
+    const late = (copiesById.get(r.messageId) ?? []).filter((m) => m.keptAt > s.createdAt.getTime());
+    if (late.length === 0) return [];
+    const kept = late.map((m) => new Date(m.keptAt).toISOString()).join(', ');
     return [
-      `${r.idempotencyKey} (${r.templateId}): claimed ${r.claimedAt.toISOString()}, unsubscribed ${s.createdAt.toISOString()}`,
+      `${r.idempotencyKey} (${r.templateId}): claimed ${r.claimedAt.toISOString()}, unsubscribed ${s.createdAt.toISOString()}, kept by the sink ${kept}`,
     ];
   });
   cases('sent after unsubscribe', afterUnsubscribe);
@@ -186,8 +201,7 @@ export async function check(opts: {
     ...rows
       .filter((r) => r.status === 'claimed')
       .map(
-        (r) =>
-          `${r.idempotencyKey}: sent_messages row left claimed since ${r.claimedAt.toISOString()}${keptIds.has(r.messageId) ? ' (the sink has it)' : ''}`,
+        (r) => `${r.idempotencyKey}: sent_messages row left claimed since ${r.claimedAt.toISOString()}; ${sinkSaw(r.messageId)}`,
       ),
     ...enrollments
       .filter((e) => (e.status === 'pending' || e.status === 'active') && !running.has(e.workflowId))

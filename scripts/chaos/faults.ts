@@ -25,8 +25,13 @@ export function startFaults(stack: ChaosStack, rng: Rng, progress: () => number,
   const stopping = new AbortController();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const wake = () => {
+        clearTimeout(t);
+        stopping.signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      stopping.signal.addEventListener('abort', wake);
     });
 
   const loop = async (name: string, minS: number, maxS: number, act: () => Promise<void> | void) => {

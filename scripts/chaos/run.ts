@@ -81,15 +81,16 @@ async function main(): Promise<{ code: number; output: string }> {
   log(`sink faults: ${JSON.stringify(DEFAULT_SINK_FAULTS)}`);
 
   guard = await startGuard();
-  let driver: Driver | undefined;
+  // The sink reports messages to the driver, which needs the stack's API URL: tied after both exist.
+  const onMessage: { to?: Driver['onMessage'] } = {};
   const stack = await startChaosStack(log, (fn) => cleanups.push(fn), guard, {
     refuse,
     rates: DEFAULT_SINK_FAULTS,
     rng,
-    onMessage: (m) => driver?.onMessage(m.to, m.unsubscribeUrl),
+    onMessage: (m) => onMessage.to?.(m.to, m.unsubscribeUrl),
   });
   log(`logs: ${stack.logDir}`);
-  driver = createDriver({
+  const driver = createDriver({
     apiUrl: stack.apiUrl,
     secret: stack.config.WEBHOOK_SECRET[0]!,
     plans,
@@ -97,6 +98,7 @@ async function main(): Promise<{ code: number; output: string }> {
     rng,
     log,
   });
+  onMessage.to = driver.onMessage;
 
   const faults = startFaults(stack, rng, () => driver.done() / plans.length, log);
   const progress = setInterval(
