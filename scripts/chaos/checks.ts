@@ -80,10 +80,12 @@ export async function check(opts: {
 }): Promise<Verdict> {
   const { outcomes, db, temporal } = opts;
   const report: string[] = [];
+  const casesFile = path.join(opts.logDir, 'cases.txt');
   const cases = (title: string, items: string[]) => {
     if (items.length === 0) return;
     report.push(`${title} (${items.length}):`, ...items.slice(0, 20).map((i) => `  ${i}`));
-    if (items.length > 20) report.push(`  … and ${items.length - 20} more`);
+    if (items.length > 20) report.push(`  … and ${items.length - 20} more (all in ${casesFile})`);
+    fs.appendFileSync(casesFile, [`${title} (${items.length}):`, ...items.map((i) => `  ${i}`), ''].join('\n'));
   };
 
   const [leads, rows, suppressions, enrollments] = await Promise.all([
@@ -196,13 +198,12 @@ export async function check(opts: {
 
   // stuck
   const running = new Set([...executions].filter(([, runs]) => runs.some((r) => r.status === 'RUNNING')).map(([id]) => id));
+  const claimed = rows.filter((r) => r.status === 'claimed');
   const stuck = [
     ...[...running].map((id) => `${id}: journey still running`),
-    ...rows
-      .filter((r) => r.status === 'claimed')
-      .map(
-        (r) => `${r.idempotencyKey}: sent_messages row left claimed since ${r.claimedAt.toISOString()}; ${sinkSaw(r.messageId)}`,
-      ),
+    ...claimed.map(
+      (r) => `${r.idempotencyKey}: sent_messages row left claimed since ${r.claimedAt.toISOString()}; ${sinkSaw(r.messageId)}`,
+    ),
     ...enrollments
       .filter((e) => (e.status === 'pending' || e.status === 'active') && !running.has(e.workflowId))
       .map(
@@ -215,7 +216,10 @@ export async function check(opts: {
           })`,
       ),
   ];
-  cases('stuck', stuck);
+  cases(
+    `stuck: ${running.size} journeys running, ${claimed.length} sends claimed, ${stuck.length - running.size - claimed.length} enrollments without a running journey`,
+    stuck,
+  );
 
   // nondeterminism
   const nondeterministic = new Set<string>();

@@ -166,7 +166,10 @@ export async function startChaosSink(opts: SinkOptions): Promise<ChaosSink> {
         });
       },
     });
-    server.on('error', (err) => opts.log(`sink ${slot}: ${String(err)}`));
+    // A sender killed mid-conversation resets its connection: expected here, not worth a line.
+    server.on('error', (err) => {
+      if ((err as { code?: string }).code !== 'ECONNRESET') opts.log(`sink ${slot}: ${String(err)}`);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
