@@ -200,7 +200,9 @@ export async function check(opts: {
   const running = new Set([...executions].filter(([, runs]) => runs.some((r) => r.status === 'RUNNING')).map(([id]) => id));
   const claimed = rows.filter((r) => r.status === 'claimed');
   const stuck = [
-    ...[...running].map((id) => `${id}: journey still running`),
+    ...(await Promise.all(
+      [...running].map(async (id, i) => `${id}: journey still running${i < 50 ? await waitingOn(temporal, id) : ''}`),
+    )),
     ...claimed.map(
       (r) => `${r.idempotencyKey}: sent_messages row left claimed since ${r.claimedAt.toISOString()}; ${sinkSaw(r.messageId)}`,
     ),
@@ -253,4 +255,19 @@ export async function check(opts: {
     },
     report,
   };
+}
+
+/** What a running journey waits for: its pending activities, their attempts and last failure. */
+async function waitingOn(temporal: Client, workflowId: string): Promise<string> {
+  try {
+    const pending = (await temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
+    if (pending.length === 0) return ' (no activity pending: a timer or a workflow task)';
+    const parts = pending.map(
+      (a) =>
+        `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`,
+    );
+    return ` (pending: ${parts.join('; ')})`;
+  } catch (err) {
+    return ` (describe failed: ${err instanceof Error ? err.message : String(err)})`;
+  }
 }

@@ -107,7 +107,21 @@ async function main(): Promise<{ code: number; output: string }> {
   );
   const outcomes = await driver.run();
   clearInterval(progress);
-  log('traffic done: stopping the faults');
+  // The faults go on while most journeys still have their second email ahead (at most
+  // --settle-minutes more), so that the backlog the traffic left is worked off under faults too.
+  const faultsUntil = Date.now() + opts.settleMinutes * 60_000;
+  const enrolledSoFar = outcomes.filter((o) => o.enrolled).length;
+  for (;;) {
+    // Temporal may be down for a moment (one of the faults): ask again later.
+    const running = await unsettled(stack.db, stack.temporal).then(
+      (u) => u.running,
+      () => Infinity,
+    );
+    if (running <= enrolledSoFar / 10 || Date.now() > faultsUntil) break;
+    log(`traffic done, faults go on: ${running} journeys running`);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
+  log('stopping the faults');
   await faults.stop();
   await stack.idle();
   stack.sink.setFaults(false);
