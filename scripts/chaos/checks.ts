@@ -28,7 +28,8 @@ import { pool } from '../../bench/measure.ts';
 import type { Db } from '../../infra/db.ts';
 import type { LeadOutcome } from './driver.ts';
 import type { SinkMessage } from './sink.ts';
-import type { KillRecord } from './stack.ts';
+import { CHAOS_CAMPAIGN_ID, type KillRecord } from './stack.ts';
+import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 
 const FAULT_NAMES: Record<NonNullable<SinkMessage['fault']>, string> = {
   reset: 'connection reset after DATA, no 250',
@@ -37,7 +38,7 @@ const FAULT_NAMES: Record<NonNullable<SinkMessage['fault']>, string> = {
 };
 
 /** A worker killed this soon after the sink kept its message died inside the gap. */
-export const GAP_MS = 5000;
+const GAP_MS = 5000;
 
 const NONDETERMINISM = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
 
@@ -120,7 +121,7 @@ export async function check(opts: {
       lost.push(`lead #${o.plan.index}: answered 2xx, no lead row`);
       continue;
     }
-    const workflowId = `journey/chaos/${leadId}`;
+    const workflowId = journeyWorkflowId(CHAOS_CAMPAIGN_ID, leadId);
     if (!executions.has(workflowId)) {
       lost.push(
         `${workflowId}: answered 2xx, no journey in Temporal (enrollment ${enrollments.find((e) => e.workflowId === workflowId)?.status ?? 'none'})`,
@@ -236,7 +237,7 @@ export async function check(opts: {
   for (const file of fs.readdirSync(opts.logDir).filter((f) => f.startsWith('worker'))) {
     for (const line of fs.readFileSync(path.join(opts.logDir, file), 'utf8').split('\n')) {
       if (!/nondetermin|TMPRL1100/i.test(line)) continue;
-      const id = /journey\/chaos\/[0-9a-f-]{36}/.exec(line)?.[0];
+      const id = new RegExp(`${journeyWorkflowId(CHAOS_CAMPAIGN_ID, '')}[0-9a-f-]{36}`).exec(line)?.[0];
       if (id) nondeterministic.add(id);
       else unnamed++;
     }

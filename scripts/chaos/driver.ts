@@ -32,7 +32,7 @@ export interface LeadOutcome {
   unsubscribed: boolean;
 }
 
-export interface DriverCounts {
+interface DriverCounts {
   requests: number;
   retried: number;
   networkErrors: number;

@@ -7,7 +7,7 @@
 import type { Rng } from './rng.ts';
 import { WORKER_SLOTS, type ChaosStack } from './stack.ts';
 
-export interface FaultCounts {
+interface FaultCounts {
   workerKills: number;
   gapKillsArmed: number;
   apiRestarts: number;

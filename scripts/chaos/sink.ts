@@ -26,7 +26,7 @@ export const DEFAULT_SINK_FAULTS: SinkFaultRates = {
 };
 
 /** What the sink did with a message's DATA, beyond answering 250 at once. */
-export type DataFault = 'reset' | 'gap-kill' | 'slow';
+type DataFault = 'reset' | 'gap-kill' | 'slow';
 
 export interface SinkMessage {
   slot: string;
@@ -41,7 +41,7 @@ export interface SinkMessage {
   fault?: DataFault;
 }
 
-export interface SinkCounts {
+interface SinkCounts {
   deferredRcpt: number;
   refusedRcpt: number;
   closedAfterData: number;

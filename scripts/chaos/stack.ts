@@ -30,7 +30,7 @@ const CLI = path.join(ROOT, 'bin', 'nurture.mjs');
 
 export const CHAOS_CAMPAIGN_ID = 'chaos';
 /** Short enough that every journey finishes within the run; the wait spans worker kills. */
-export const CHAOS_CAMPAIGN_YAML = `# Written by scripts/chaos/run.ts
+const CHAOS_CAMPAIGN_YAML = `# Written by scripts/chaos/run.ts
 id: ${CHAOS_CAMPAIGN_ID}
 name: Chaos
 description: A welcome, a short wait, a second email, the end.
@@ -42,7 +42,7 @@ stages:
       - send: first-value
 `;
 export const WORKER_SLOTS = ['worker-0', 'worker-1'] as const;
-export const API_SLOT = 'api';
+const API_SLOT = 'api';
 
 export interface KillRecord {
   what: string;
