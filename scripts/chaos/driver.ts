@@ -36,6 +36,8 @@ interface DriverCounts {
   requests: number;
   retried: number;
   networkErrors: number;
+  /** Requests given up after MAX_ATTEMPTS. */
+  gaveUp: number;
   byStatus: Record<string, number>;
 }
 
@@ -73,21 +75,24 @@ export function createDriver(opts: {
   rng: Rng;
   log(line: string): void;
 }): Driver {
-  const counts: DriverCounts = { requests: 0, retried: 0, networkErrors: 0, byStatus: {} };
+  const counts: DriverCounts = { requests: 0, retried: 0, networkErrors: 0, gaveUp: 0, byStatus: {} };
   const outcomes = opts.plans.map((plan): LeadOutcome => ({ plan, enrolled: false, refusals: [], unsubscribed: false }));
   const oneClickWaiting = new Map<string, (url: string) => void>();
   const background: Promise<void>[] = [];
   let finished = 0;
   let lastMessageAt = Date.now();
 
-  /** POSTs until a 2xx or a 4xx refusal; the backoff doubles from 250 ms up to 8 s. */
+  /**
+   * POSTs until a 2xx or a 4xx refusal; the backoff doubles from 250 ms up to 8 s. Gives up after
+   * MAX_ATTEMPTS (about 8 minutes), as a real sender does, answering status 0.
+   */
   async function deliver(
     pathname: string,
     body: string,
     contentType: string,
     sign: boolean,
   ): Promise<{ status: number; json: any }> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) {
         counts.retried++;
         const backoff = Math.min(250 * 2 ** Math.min(attempt - 1, 5), 8000);
@@ -108,17 +113,19 @@ export function createDriver(opts: {
       }
       counts.byStatus[res.status] = (counts.byStatus[res.status] ?? 0) + 1;
       const text = await res.text().catch(() => '');
-      if (res.status >= 200 && res.status < 300) return { status: res.status, json: safeJson(text) };
+      if (isOk(res.status)) return { status: res.status, json: safeJson(text) };
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
         return { status: res.status, json: safeJson(text) ?? text };
       }
     }
+    counts.gaveUp++;
+    return { status: 0, json: `gave up after ${MAX_ATTEMPTS} attempts` };
   }
 
   async function unsubscribeByEvent(o: LeadOutcome): Promise<void> {
     const body = JSON.stringify({ type: 'unsubscribe', email: o.plan.email, eventId: `chaos-unsubscribe-${o.plan.index}` });
     const res = await deliver('/webhooks/events', body, 'application/json', true);
-    if (res.status < 300) o.unsubscribed = true;
+    if (isOk(res.status)) o.unsubscribed = true;
     else o.refusals.push(`events unsubscribe ${res.status} ${JSON.stringify(res.json)}`);
   }
 
@@ -132,11 +139,11 @@ export function createDriver(opts: {
       Array.from({ length: o.plan.copies }, () => deliver('/webhooks/signup', body, 'application/json', true)),
     );
     const later =
-      o.plan.repeatLater && first.some((r) => r.status < 300)
+      o.plan.repeatLater && first.some((r) => isOk(r.status))
         ? [await deliver('/webhooks/signup', body, 'application/json', true)]
         : [];
     for (const r of [...first, ...later]) {
-      if (r.status < 300) {
+      if (isOk(r.status)) {
         o.enrolled = true;
         o.leadId ??= r.json?.leadId;
         o.workflowId ??= r.json?.workflowId;
@@ -156,7 +163,7 @@ export function createDriver(opts: {
             'application/x-www-form-urlencoded',
             false,
           );
-          if (res.status < 300) o.unsubscribed = true;
+          if (isOk(res.status)) o.unsubscribed = true;
           else o.refusals.push(`one-click unsubscribe ${res.status}`);
         }),
       );
@@ -198,6 +205,9 @@ export function createDriver(opts: {
     },
   };
 }
+
+const MAX_ATTEMPTS = 60;
+const isOk = (status: number) => status >= 200 && status < 300;
 
 function safeJson(text: string): any {
   try {

@@ -153,8 +153,8 @@ async function main(): Promise<{ code: number; output: string }> {
       `${faults.counts.apiRestarts} API restarts, ${faults.counts.temporalKills} Temporal kill(s)`,
     `sink: ${stack.sink.messages().length} messages kept; ${c.deferredRcpt} × 451 at RCPT, ${c.refusedRcpt} × 550, ` +
       `${c.closedAfterData} × 421 after DATA, ${c.resetAfterData} resets after DATA, ${c.slowData} slow answers`,
-    `sender: ${driver.counts.requests} requests, ${driver.counts.retried} retries, ${driver.counts.networkErrors} network errors, by status ${JSON.stringify(driver.counts.byStatus)}`,
-    ...rejected.slice(0, 10).map((o) => `refused by the API: lead #${o.plan.index}: ${o.refusals.join('; ')}`),
+    `sender: ${driver.counts.requests} requests, ${driver.counts.retried} retries, ${driver.counts.networkErrors} network errors, ${driver.counts.gaveUp} given up, by status ${JSON.stringify(driver.counts.byStatus)}`,
+    ...rejected.slice(0, 10).map((o) => `not answered 2xx: lead #${o.plan.index}: ${o.refusals.join('; ')}`),
     ...verdict.report,
     verdictLine(verdict.figures),
   ].join('\n');
