@@ -15,8 +15,9 @@
 //   documented gap). Explained redeliveries are reported separately, not in D.
 // sent after unsubscribe U: an email that reached the sink whose claim
 //   (sent_messages.claimed_at) came after the address's `unsubscribed` suppression was recorded.
-// stuck S: journeys still running (they all should have finished), sent_messages rows left
-//   `claimed`, and enrollments left `pending`/`active` without a running journey.
+// stuck S: once the stack has settled (nothing left, or nothing moved for --settle-minutes),
+//   journeys still running (they all should have finished), sent_messages rows left `claimed`,
+//   and enrollments left `pending`/`active` without a running journey; the sum of the three.
 // nondeterminism X: journeys whose history records a workflow task failed for nondeterminism,
 //   together with journeys a worker log line names as failing for it (a line naming none counts
 //   once).

@@ -2,7 +2,7 @@
 // campaign against a private stack (scripts/chaos/stack.ts). N signups (default 5,000) go
 // through the real API while workers, the API and the Temporal server are killed and the SMTP
 // sink misbehaves (scripts/chaos/faults.ts, sink.ts); then the faults stop, the stack settles
-// (at most M minutes), and scripts/chaos/checks.ts reads the verdict. The last line is
+// (until nothing moved for M minutes), and scripts/chaos/checks.ts reads the verdict. The last line is
 //   chaos: enrolled N, lost L, duplicate emails D, sent after unsubscribe U, stuck S, nondeterminism X
 // and the exit code is non-zero unless every figure but N is 0. See docs/chaos.md.
 // Not part of the test suite: run it under the heavy lock (flock /tmp/nurture-heavy.lock …).
@@ -126,10 +126,15 @@ async function main(): Promise<{ code: number; output: string }> {
   await stack.idle();
   stack.sink.setFaults(false);
 
-  const deadline = Date.now() + opts.settleMinutes * 60_000;
+  // Settled: nothing left, or nothing moved for --settle-minutes. A backlog still being worked
+  // off is slow, not stuck, so the wait goes on while the counts change.
+  let last = '';
+  let movedAt = Date.now();
   for (;;) {
     const u = await unsettled(stack.db, stack.temporal);
-    if ((u.running === 0 && u.claimed === 0 && u.open === 0) || Date.now() > deadline) {
+    const now = `${u.running}/${u.claimed}/${u.open}`;
+    if (now !== last) [last, movedAt] = [now, Date.now()];
+    if ((u.running === 0 && u.claimed === 0 && u.open === 0) || Date.now() - movedAt > opts.settleMinutes * 60_000) {
       log(`settled: ${u.running} journeys running, ${u.claimed} sends claimed, ${u.open} enrollments pending/active`);
       break;
     }
@@ -160,6 +165,17 @@ async function main(): Promise<{ code: number; output: string }> {
   ].join('\n');
   const f = verdict.figures;
   return { code: f.lost + f.duplicates + f.sentAfterUnsubscribe + f.stuck + f.nondeterminism === 0 ? 0 : 1, output };
+}
+
+// Ctrl-C or a kill: undo what was set up (bench/guard.ts is the net if even this is cut short).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up…`);
+    void cleanup().finally(() => {
+      guard?.done();
+      process.exit(130);
+    });
+  });
 }
 
 main().then(
