@@ -24,6 +24,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
 import proto from '@temporalio/proto'; // CommonJS: named values only through the default
 import { pool } from '../../bench/measure.ts';
 import type { Db } from '../../infra/db.ts';
@@ -264,9 +265,13 @@ async function waitingOn(temporal: Client, workflowId: string): Promise<string> 
   try {
     const pending = (await temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
     if (pending.length === 0) return ' (no activity pending: a timer or a workflow task)';
-    const parts = pending.map(
-      (a) =>
-        `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`,
+    const parts = await Promise.all(
+      pending.map(async (a) => {
+        // Failures are encrypted in Temporal (infra/payload-codec.ts): decoded with the client's key.
+        const failure = await decodeOptionalFailureToOptionalError(temporal.options.loadedDataConverter, a.lastFailure);
+        const last = failure ? `, last failure: ${failure.message.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+        return `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}${last}`;
+      }),
     );
     return ` (pending: ${parts.join('; ')})`;
   } catch (err) {
