@@ -80,7 +80,7 @@ export function createDriver(opts: {
   const oneClickWaiting = new Map<string, (url: string) => void>();
   const background: Promise<void>[] = [];
   let finished = 0;
-  let lastMessageAt = Date.now();
+  let lastWokenAt = Date.now();
 
   /**
    * POSTs until a 2xx or a 4xx refusal; the backoff doubles from 250 ms up to 8 s. Gives up after
@@ -174,9 +174,9 @@ export function createDriver(opts: {
     counts,
     done: () => finished,
     onMessage(to, url) {
-      lastMessageAt = Date.now();
       const wake = oneClickWaiting.get(to);
       if (wake && url) {
+        lastWokenAt = Date.now();
         oneClickWaiting.delete(to);
         wake(url);
       }
@@ -193,9 +193,11 @@ export function createDriver(opts: {
         }),
       );
       // A one-click unsubscribe waits for its welcome, which may sit in the workers' backlog for
-      // minutes; one that never comes (a send left claimed, a journey that does not send) is
-      // given up once the sink has kept nothing for a minute.
-      while (oneClickWaiting.size > 0 && Date.now() - lastMessageAt < 60_000) await new Promise((r) => setTimeout(r, 1000));
+      // minutes; the ones still waiting when no welcome they wait for has come for a minute (a
+      // send left claimed, a journey that does not send) are given up. The sink's other mail does
+      // not count: resends and retries trickle on for as long as the faults go on.
+      lastWokenAt = Math.max(lastWokenAt, Date.now());
+      while (oneClickWaiting.size > 0 && Date.now() - lastWokenAt < 60_000) await new Promise((r) => setTimeout(r, 1000));
       for (const [email, wake] of oneClickWaiting) {
         oneClickWaiting.delete(email);
         wake('');
