@@ -10,9 +10,10 @@
 //   Message-IDs, plus one that reached it twice under the same Message-ID where no fault
 //   explains the second copy. Explained: the sink reset the first copy's connection after
 //   keeping it (the sender never heard the 250), or the worker that sent the first copy was
-//   SIGKILLed within GAP_MS after the sink kept it (a crash inside the accepted-to-recorded gap:
+//   SIGKILLed within GAP_MS of the sink keeping it: after (a crash inside the accepted-to-recorded gap:
 //   an SMTP server cannot be asked whether it already has a message, so the resend is the
-//   documented gap). Explained redeliveries are reported separately, not in D.
+//   documented gap), or before (the message's last bytes were still on their way when the
+//   sender died, so it never heard the 250). Explained redeliveries are reported separately.
 // sent after unsubscribe U: an email that reached the sink whose claim
 //   (sent_messages.claimed_at) came after the address's `unsubscribed` suppression was recorded.
 // stuck S: once the stack has settled (nothing left, or nothing moved for --settle-minutes),
@@ -168,7 +169,7 @@ export async function check(opts: {
       const cause =
         prev.fault === 'reset' || prev.fault === 'gap-kill'
           ? prev.fault
-          : killsOf(prev.slot).some((k) => k.at >= prev.keptAt && k.at - prev.keptAt <= GAP_MS)
+          : killsOf(prev.slot).some((k) => Math.abs(k.at - prev.keptAt) <= GAP_MS)
             ? 'worker kill'
             : undefined;
       if (cause) redelivered[cause]!++;
@@ -182,7 +183,7 @@ export async function check(opts: {
   }
   cases('duplicate emails', duplicates);
   report.push(
-    `same-Message-ID redeliveries explained by a fault (the documented gap, not counted in D): after a reset ${redelivered.reset}, after a gap kill ${redelivered['gap-kill']}, after a worker kill within ${GAP_MS} ms ${redelivered['worker kill']}`,
+    `same-Message-ID redeliveries explained by a fault (the documented gap, not counted in D): after a reset ${redelivered.reset}, after a gap kill ${redelivered['gap-kill']}, after a worker kill within ${GAP_MS} ms of the copy ${redelivered['worker kill']}`,
   );
 
   // sent after unsubscribe: a copy the sink kept before the unsubscribe does not count, even
