@@ -49,12 +49,20 @@ export class WorkerChild {
     });
   }
 
-  /** Starts the child and waits until its worker is polling. */
-  static async spawn(env: NodeJS.ProcessEnv, onSpawn: (pid: number) => void, timeoutMs = 120_000): Promise<WorkerChild> {
+  /**
+   * Starts the child and waits until its worker is polling. Its output goes to ours, or to the
+   * file descriptor `output` (the chaos run keeps each worker's log in a file).
+   */
+  static async spawn(
+    env: NodeJS.ProcessEnv,
+    onSpawn: (pid: number) => void,
+    timeoutMs = 120_000,
+    output: 'inherit' | number = 'inherit',
+  ): Promise<WorkerChild> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', WORKER_SCRIPT], {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', output, output, 'ipc'],
     });
     if (child.pid) onSpawn(child.pid);
     const killOnExit = () => child.kill('SIGKILL');

@@ -36,6 +36,8 @@ export interface DevServerOptions {
   /** The Web UI's remote codec endpoint (Nurture's /codec), so it can show decrypted payloads. */
   uiCodecEndpoint?: string;
   dbFile?: string; // omitted: in memory
+  /** SQLite pragmas for the dbFile (`--sqlite-pragma name=value`: journal_mode, synchronous). */
+  sqlitePragmas?: Readonly<Record<string, string>>;
   namespace?: string;
   /** Custom search attributes to register, name -> type (Keyword, Bool, Int, Datetime, …). */
   searchAttributes: Readonly<Record<string, string>>;
@@ -68,6 +70,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    for (const [name, value] of Object.entries(opts.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${name}=${value}`);
   }
   if (opts.uiPort) {
     args.push('--ui-port', String(opts.uiPort));
