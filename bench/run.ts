@@ -17,6 +17,7 @@ import { sleep, stopping } from './measure.ts';
 import { printReport, type MemoryRound } from './report.ts';
 import { baselineRound, nurtureRound, readMemory, waitQuiet, waitRunningJourneys, warmUp } from './rounds.ts';
 import { startBenchStack, type BenchStack } from './stack.ts';
+import { wholeNumberArg } from '../scripts/args.ts';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 let temporalPids: number[] = [];
@@ -41,14 +42,7 @@ function options(): { leads: number; concurrency: number; cache?: number } {
     );
     process.exit(0);
   }
-  const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
-    const v = Number(raw ?? fallback);
-    if (!Number.isInteger(v) || v < min) {
-      console.error(`--${name}: must be a whole number of at least ${min} (got ${raw})`);
-      process.exit(2);
-    }
-    return v;
-  };
+  const int = wholeNumberArg;
   return {
     leads: int('leads', values.leads ?? process.env.BENCH_LEADS, 2000, 10),
     concurrency: int('concurrency', values.concurrency, 64, 1),

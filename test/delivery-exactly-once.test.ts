@@ -10,7 +10,7 @@ import { simpleParser } from 'mailparser';
 import { ApplicationFailure } from '@temporalio/common';
 import { SMTPServer } from 'smtp-server';
 import { claimStep, renewLease } from '../activities/email/claim.ts';
-import { sendActivities } from '../activities/email/send.ts';
+import { claimRowFor, sendActivities } from '../activities/email/send.ts';
 import { loadCatalog } from '../email/index.ts';
 import { createMailer, messageIdFor, type Mailer } from '../infra/mailer.ts';
 import { startDeliveryStack, type DeliveryStack } from './delivery-support.ts';
@@ -203,19 +203,9 @@ describe('a slow SMTP conversation', () => {
   });
 });
 
-/** The claim row for a delivery-test request. */
+/** The claim row for a delivery-test request, as the send activity writes it. */
 function rowOf(req: ReturnType<DeliveryStack['request']>, lead: { id: string; email: string }) {
-  return {
-    idempotencyKey: effectKey(req),
-    leadId: lead.id,
-    workflowId: req.workflowId,
-    stepKey: req.stepKey,
-    campaignId: req.campaignId,
-    templateId: req.templateId,
-    stage: req.stage,
-    toAddress: lead.email,
-    messageId: messageIdFor(effectKey(req), stack.config.MAIL_FROM),
-  };
+  return claimRowFor(req, lead, stack.config.MAIL_FROM);
 }
 
 /** An SMTP server that takes `delayMs` to answer each message's DATA, counting what it accepted. */
@@ -252,19 +242,5 @@ async function seedClaim(
   lead: { id: string; email: string },
   lease: { claimedAt: Date; leaseExpiresAt: Date | null },
 ) {
-  await stack.db.sentMessage.create({
-    data: {
-      idempotencyKey: effectKey(req),
-      leadId: lead.id,
-      workflowId: req.workflowId,
-      stepKey: req.stepKey,
-      campaignId: req.campaignId,
-      templateId: req.templateId,
-      stage: req.stage,
-      toAddress: lead.email,
-      messageId: messageIdFor(effectKey(req), stack.config.MAIL_FROM),
-      status: 'claimed',
-      ...lease,
-    },
-  });
+  await stack.db.sentMessage.create({ data: { ...rowOf(req, lead), status: 'claimed', ...lease } });
 }

@@ -23,7 +23,7 @@ import type { Prisma, SentMessage } from '../../generated/prisma/client.ts';
 import type { Db } from '../../infra/db.ts';
 import { messageIdFor, type Mailer } from '../../infra/mailer.ts';
 import { leadGone } from '../lead-gone.ts';
-import { claimStep, FINISHED, renewLease, type Lease } from './claim.ts';
+import { claimStep, FINISHED, renewLease, type ClaimRow, type Lease } from './claim.ts';
 import { composer, type ComposedMessage, type ComposeInput } from './compose.ts';
 import { assertValidCap, type FrequencyCap } from './frequency-cap.ts';
 import { classifySmtpError } from './smtp-errors.ts';
@@ -86,18 +86,8 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       // import) is not retried forever. The message names the lead, never the address.
       if (!emailSchema.safeParse(lead.email).success)
         throw permanentFailure('InvalidAddress', `lead ${lead.id} has an address that is not a valid email address`);
-      const messageId = messageIdFor(idempotencyKey, config.MAIL_FROM);
-      const row = {
-        idempotencyKey,
-        leadId: lead.id,
-        workflowId: req.workflowId,
-        stepKey: req.stepKey,
-        campaignId: req.campaignId,
-        templateId: req.templateId,
-        stage: req.stage,
-        toAddress: lead.email,
-        messageId,
-      };
+      const row = claimRowFor(req, lead, config.MAIL_FROM);
+      const { messageId } = row;
 
       const accepted = acceptedByEarlierAttempt();
       if (existing?.status === 'claimed' && accepted) return recordSent(db, idempotencyKey, messageId, accepted);
@@ -168,6 +158,22 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       faults?.afterSmtpAccept?.(idempotencyKey);
       return recordSent(db, idempotencyKey, messageId, details);
     },
+  };
+}
+
+/** The step's sent_messages row as its claim writes it: keyed by the step, with its Message-ID. */
+export function claimRowFor(req: SendEmailRequest, lead: { id: string; email: string }, mailFrom: string): ClaimRow {
+  const idempotencyKey = effectKey(req);
+  return {
+    idempotencyKey,
+    leadId: lead.id,
+    workflowId: req.workflowId,
+    stepKey: req.stepKey,
+    campaignId: req.campaignId,
+    templateId: req.templateId,
+    stage: req.stage,
+    toAddress: lead.email,
+    messageId: messageIdFor(idempotencyKey, mailFrom),
   };
 }
 

@@ -111,7 +111,10 @@ describe('campaigns/example.yaml', () => {
 });
 
 describe('campaigns/example.yaml across continue-as-new', () => {
-  it('gives the same 60-day timeline when the journey continues as new every few steps', async () => {
+  it.each([
+    ['every few steps', { continueAsNewEvery: 2 }],
+    ['in the middle of its waits', { continueAsNewWhileWaitingEvery: 2 }],
+  ])('gives the same 60-day timeline when the journey continues as new %s', async (_when, every) => {
     const campaign = await example();
     const events = [
       { at: '+1d', type: 'click' },
@@ -119,21 +122,7 @@ describe('campaigns/example.yaml across continue-as-new', () => {
       { at: '+20d', type: 'purchase' },
     ];
     const straight = await simulate(campaign, {}, events, { start: START, days: 60 });
-    const resumed = await simulate(campaign, {}, events, { start: START, days: 60, continueAsNewEvery: 2 });
-    expect(resumed.runs).toBeGreaterThan(5);
-    expect(resumed.entries).toEqual(straight.entries);
-    expect(resumed.state).toEqual(straight.state);
-  });
-
-  it('gives the same 60-day timeline when the journey continues as new in the middle of its waits', async () => {
-    const campaign = await example();
-    const events = [
-      { at: '+1d', type: 'click' },
-      { at: '+6d', type: 'pricing_viewed' },
-      { at: '+20d', type: 'purchase' },
-    ];
-    const straight = await simulate(campaign, {}, events, { start: START, days: 60 });
-    const resumed = await simulate(campaign, {}, events, { start: START, days: 60, continueAsNewWhileWaitingEvery: 2 });
+    const resumed = await simulate(campaign, {}, events, { start: START, days: 60, ...every });
     expect(resumed.runs).toBeGreaterThan(5);
     expect(resumed.entries).toEqual(straight.entries);
     expect(resumed.state).toEqual(straight.state);

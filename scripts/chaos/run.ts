@@ -15,6 +15,7 @@ import { startFaults } from './faults.ts';
 import { seededRng } from './rng.ts';
 import { DEFAULT_SINK_FAULTS } from './sink.ts';
 import { startChaosStack } from './stack.ts';
+import { wholeNumberArg } from '../args.ts';
 
 const started = Date.now();
 const log = (line: string) => console.error(`[chaos +${Math.round((Date.now() - started) / 1000)}s] ${line}`);
@@ -36,14 +37,7 @@ function options(): { enrolments: number; seed: number; concurrency: number; set
     );
     process.exit(0);
   }
-  const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
-    const v = Number(raw ?? fallback);
-    if (!Number.isInteger(v) || v < min) {
-      console.error(`--${name}: must be a whole number of at least ${min} (got ${raw})`);
-      process.exit(2);
-    }
-    return v;
-  };
+  const int = wholeNumberArg;
   return {
     enrolments: int('enrolments', values.enrolments, 5000, 10),
     seed: int('seed', values.seed, crypto.randomInt(1, 2 ** 31), 0),
