@@ -14,6 +14,7 @@ import type { Db } from '../infra/db.ts';
 import type { Mailer } from '../infra/mailer.ts';
 import { signatureHeader, SIGNATURE_HEADER } from '../infra/signature.ts';
 import { effectKey } from '../core/journey/effect-key.ts';
+import { salesTargetUrl } from '../core/journey/effects.ts';
 import { leadGone, unlessLeadGone } from './lead-gone.ts';
 
 /** Deliveries of one sales webhook at most (the first and two retries). */
@@ -95,7 +96,7 @@ export function salesActivities(
   return {
     async notifySales(req: NotifySalesRequest): Promise<void> {
       const idempotencyKey = effectKey(req, 'notify');
-      const target = req.target.webhook ?? (req.target.email ? `mailto:${req.target.email}` : undefined);
+      const target = salesTargetUrl(req.target);
       if (!target) throw new Error('notifySales: the step names neither a webhook nor an email');
       const row = await unlessLeadGone(
         db,

@@ -34,17 +34,20 @@ export function registerCampaignCommands(program: Command): void {
     .option('--lead <json>', 'the lead as JSON, or a JSON file', '{}')
     .option('--events <json>', 'engagement script: [{"at":"+2d","type":"click"}], or a JSON file', '[]')
     .option('--days <n>', 'how many days to simulate', '90')
+    .option('--start <time>', 'when the lead enrolls, as an ISO time (default 2025-01-06T09:00:00Z, a Monday)')
     .option('--json', 'print the timeline as JSON')
-    .action(async (file: string, opts: { lead: string; events: string; days: string; json?: boolean }) => {
+    .action(async (file: string, opts: { lead: string; events: string; days: string; start?: string; json?: boolean }) => {
       const { campaign: c } = readCampaign(file);
       const lead: SampleLead = jsonOption('--lead', opts.lead, sampleLeadSchema) ?? {};
       const events: ScriptedEvent[] = jsonOption('--events', opts.events, scriptedEventsSchema) ?? [];
       const days = Number(opts.days);
       if (!Number.isFinite(days) || days <= 0) throw new CliError(`--days: "${opts.days}" must be a positive number`);
+      if (opts.start !== undefined && Number.isNaN(Date.parse(opts.start)))
+        throw new CliError(`--start: "${opts.start}" must be an ISO time like 2025-01-06T09:00:00Z`);
       const started = performance.now();
       let timeline;
       try {
-        timeline = await simulate(c, lead, events, { days });
+        timeline = await simulate(c, lead, events, { days, ...(opts.start !== undefined ? { start: opts.start } : {}) });
       } catch (err) {
         throw new CliError((err as Error).message);
       }

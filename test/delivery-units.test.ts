@@ -1,5 +1,5 @@
-// The pure decisions behind delivery, without a server: what an SMTP error means, when a
-// capped send may go, what a discount code looks like, and when DKIM config is usable.
+// The pure decisions behind delivery, without a server: what an SMTP error means,
+// what a discount code looks like, and when DKIM config is usable.
 // (These live in test/ because the unit project only collects core/, email/, api/, config/, cli/.)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateDiscountCode, normalizeDiscountCode } from '../activities/discount.ts';
-import { capRetryAt } from '../activities/email/frequency-cap.ts';
 import { classifySmtpError } from '../activities/email/smtp-errors.ts';
 import { ConfigError } from '../config/index.ts';
 import { dkimOptions } from '../infra/dkim.ts';
@@ -47,23 +46,6 @@ describe('classifySmtpError', () => {
     expect(classifySmtpError(smtpError({ code: 'ETIMEDOUT', command: 'CONN' })).kind).toBe('unknown');
     expect(classifySmtpError(smtpError({ code: 'ECONNECTION', command: 'CONN' })).kind).toBe('unknown');
     expect(classifySmtpError(new Error('something else')).kind).toBe('unknown');
-  });
-});
-
-describe('capRetryAt', () => {
-  const cap = { max: 2, perMs: 1000 };
-  it('lets a send through under the cap', () => {
-    expect(capRetryAt([], cap, 10_000)).toBeUndefined();
-    expect(capRetryAt([9_500], cap, 10_000)).toBeUndefined();
-    expect(capRetryAt([8_000, 9_500, 8_999], cap, 10_000)).toBeUndefined(); // two are outside the window
-  });
-  it('at the cap, retries when the oldest counted send leaves the window', () => {
-    expect(capRetryAt([9_800, 9_200], cap, 10_000)).toBe(10_200);
-  });
-  it('over the cap, retries when enough have left that one more fits', () => {
-    expect(capRetryAt([9_900, 9_100, 9_500, 9_300], cap, 10_000)).toBe(10_500);
-    // and at that moment it really fits
-    expect(capRetryAt([9_900, 9_100, 9_500, 9_300], cap, 10_500)).toBeUndefined();
   });
 });
 

@@ -10,7 +10,8 @@
 // goes out, also when it takes over a dead attempt's claim.
 import type { Db } from '../../infra/db.ts';
 import type { Prisma, SentMessage } from '../../generated/prisma/client.ts';
-import { capRetryAt, recentSendTimes, type FrequencyCap } from './frequency-cap.ts';
+import { capRetryAt, type FrequencyCap } from '../../core/journey/frequency-cap.ts';
+import { recentSendTimes } from './frequency-cap.ts';
 
 // Namespace of the per-address advisory locks (pg_advisory_xact_lock(int, int)).
 const CAP_LOCK_SPACE = 0x4e55; // "NU"

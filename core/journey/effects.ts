@@ -18,6 +18,13 @@ export type SendOutcome =
   | { status: 'capped'; retryAt: number }
   | { status: 'failed'; failure: PermanentSendFailure; reason: string };
 
+type SalesTarget = { webhook?: string; email?: string };
+
+/** Where a sales notification goes: the webhook when a step names both, else a mailto: URL. */
+export function salesTargetUrl(target: SalesTarget): string | undefined {
+  return target.webhook ?? (target.email ? `mailto:${target.email}` : undefined);
+}
+
 type FlagKind = 'stalled' | 'dormant' | 'qualified' | 'manual' | 'failed' | (string & {});
 
 export interface JourneyEffects {
@@ -36,7 +43,7 @@ export interface JourneyEffects {
   /** Entering a stage always clears the stalled flag. */
   setStage(change: { stepKey: string; from: string | null; to: string; reason: string }): Promise<void>;
   flag(f: { stepKey: string; kind: FlagKind; stage: string; reason: string }): Promise<void>;
-  notifySales(n: { stepKey: string; target: { webhook?: string; email?: string }; reason: string; stage: string }): Promise<void>;
+  notifySales(n: { stepKey: string; target: SalesTarget; reason: string; stage: string }): Promise<void>;
   /** Must be idempotent on stepKey: a retry returns the code issued the first time. */
   issueDiscount(d: { stepKey: string; percent: number; validForMs: number }): Promise<IssuedDiscount>;
   /** Asked at step boundaries only, where the whole journey position is in the state. */

@@ -271,7 +271,8 @@ stages:
     expect(t.state.lead).toMatchObject({ id: 'lead-1', email: 'lead@example.com' });
     expect(t.state.seenEventIds).toEqual(['sim-1']);
     expect(t.entries.find((e) => e.kind === 'notify')).toMatchObject({
-      detail: 'sales (sales@example.com, https://crm.example/hook): campaign step in a',
+      // The webhook wins when a step names both, as in the notifySales activity.
+      detail: 'sales (https://crm.example/hook): campaign step in a',
       stage: 'a',
       stepKey: '3:a.steps[1]',
     });

@@ -1,31 +1,49 @@
 // Runs the same runJourney the workflow runs, on a virtual clock: each wait jumps straight to
 // its deadline or to the next scripted event, whichever comes first. A marketer sees the exact
 // timeline a lead would get, and tests cover the journey logic without a server.
+//
+// Around the journey it models what the real effects decide (test/differential holds it to
+// the real workflow): an unsubscribe, complaint or hard bounce suppresses the address for every
+// later send, the frequency cap counts this lead's sends, a lead gets one discount code per
+// campaign, and a signup after the journey ended starts it over when the campaign allows.
 import { z } from 'zod';
 import type { Campaign } from '../campaign/schema.ts';
+import { suppressionFor } from '../events.ts';
 import type { SampleLead } from '../lead.ts';
 import { parseDuration } from '../campaign/duration.ts';
-import type { JourneyEffects, SendOutcome, SendRequest } from './effects.ts';
+import { salesTargetUrl, type JourneyEffects, type SendOutcome, type SendRequest } from './effects.ts';
+import { capRetryAt } from './frequency-cap.ts';
 import { runJourney } from './interpreter.ts';
 import { effectiveTimeZone, localTime } from './sendWindow.ts';
-import { newJourneyState, receiveEvent, type JourneyEndKind, type JourneyEvent, type JourneyState } from './state.ts';
+import {
+  moveLead,
+  newJourneyState,
+  receiveEvent,
+  type IssuedDiscount,
+  type JourneyEndKind,
+  type JourneyEvent,
+  type JourneyState,
+} from './state.ts';
 
 const DAY_MS = 86_400_000;
 /** A Monday, so that default simulations are reproducible and start on a working day. */
 const DEFAULT_SIMULATION_START = '2025-01-06T09:00:00.000Z';
 
-/** `at`: an ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
-export const scriptedEventsSchema = z.array(
-  z
-    .object({
-      at: z.union([z.string(), z.number()]),
-      type: z.string().min(1),
-      data: z.record(z.string(), z.unknown()).optional(),
-      id: z.string().optional(),
-    })
-    .strict(),
-);
+/** An ISO time, an offset from the start like `+3d` or `+2d4h`, or epoch milliseconds. */
+const instant = z.union([z.string(), z.number()]);
+/** Engagement; a repeated `id` is the same event delivered twice. */
+const scriptedEngagement = z
+  .object({ at: instant, type: z.string().min(1), data: z.record(z.string(), z.unknown()).optional(), id: z.string().optional() })
+  .strict();
+/** A person moves the lead to a stage (the dashboard's "move on"). */
+const scriptedMove = z.object({ at: instant, move: z.string().min(1), reason: z.string().min(1).optional() }).strict();
+/** The lead signs up again: an ended journey starts over if the campaign allows re-enrollment. */
+const scriptedSignup = z.object({ at: instant, signup: z.literal(true) }).strict();
+export const scriptedEventsSchema = z.array(z.union([scriptedEngagement, scriptedMove, scriptedSignup]));
 export type ScriptedEvent = z.infer<typeof scriptedEventsSchema>[number];
+
+/** The reason a moved lead's stage change gives when the script names none. */
+export const DEFAULT_MOVE_REASON = 'moved by hand';
 
 type TimelineKind = 'send' | 'stage' | 'flag' | 'notify' | 'discount' | 'exit' | 'end' | 'event';
 type TimelineEntry = { at: string; kind: TimelineKind; detail: string; stage: string | null; stepKey?: string };
@@ -38,8 +56,13 @@ export type Timeline = {
   /** 'waiting': the lead was still in a wait when the simulated period ended. */
   result: { kind: JourneyEndKind | 'waiting'; reason: string };
   state: JourneyState;
-  /** How many runs the journey took (continue-as-new starts a new one). */
+  /** How many runs the journey took (continue-as-new and re-enrollment start a new one). */
   runs: number;
+  /**
+   * Every deadline (ISO) a wait set within the period, whether it came or an event came first:
+   * where the order of an event and a timer decides what happens.
+   */
+  timers: string[];
 };
 
 export type SimulateOptions = {
@@ -57,6 +80,10 @@ export type SimulateOptions = {
 };
 
 class PeriodOver {}
+
+type Scripted = { at: number } & (
+  { kind: 'event'; event: JourneyEvent } | { kind: 'move'; stage: string; reason: string } | { kind: 'signup' }
+);
 
 function parseInstant(at: string | number, start: number): number {
   if (typeof at === 'number') return at;
@@ -77,42 +104,79 @@ export async function simulate(
   const start = parseInstant(opts.start ?? DEFAULT_SIMULATION_START, 0);
   const end = start + (opts.days ?? 90) * DAY_MS;
   const script = events
-    .map((e, i) => ({ at: parseInstant(e.at, start), id: e.id ?? `sim-${i + 1}`, e }))
-    .map(({ at, id, e }): JourneyEvent => ({ id, type: e.type, occurredAt: at, ...(e.data ? { data: e.data } : {}) }))
-    .sort((a, b) => a.occurredAt - b.occurredAt);
+    .map((e, i): Scripted => {
+      const at = parseInstant(e.at, start);
+      if ('move' in e) return { at, kind: 'move', stage: e.move, reason: e.reason ?? DEFAULT_MOVE_REASON };
+      if ('signup' in e) return { at, kind: 'signup' };
+      const event: JourneyEvent = {
+        id: e.id ?? `sim-${i + 1}`,
+        type: e.type,
+        occurredAt: at,
+        ...(e.data ? { data: e.data } : {}),
+      };
+      return { at, kind: 'event', event };
+    })
+    .sort((a, b) => a.at - b.at);
   let clock = start;
-  let nextEvent = 0;
-  let state = newJourneyState({
-    campaign,
-    lead: { ...lead, id: lead.id ?? 'lead-1', email: lead.email ?? 'lead@example.com' },
-    now: start,
-  });
+  let nextItem = 0;
+  const fullLead = { ...lead, id: lead.id ?? 'lead-1', email: lead.email ?? 'lead@example.com' };
+  // Like the workflow: step keys of a re-enrollable campaign carry the enrollment's start time.
+  const enroll = (now: number) =>
+    newJourneyState({ campaign, lead: fullLead, now, enrollment: campaign.allowReenrollment ? now : 1 });
+  let state = enroll(start);
   const entries: TimelineEntry[] = [];
+  const timers: string[] = [];
   const record = (kind: TimelineKind, detail: string, stepKey?: string) =>
     entries.push({ at: new Date(clock).toISOString(), kind, detail, stage: state.stage, ...(stepKey ? { stepKey } : {}) });
-  const deliver = (event: JourneyEvent) => {
-    clock = Math.max(clock, event.occurredAt);
-    const fresh = receiveEvent(state, campaign, event, clock);
-    if (opts.includeEvents) record('event', `${event.type}${fresh ? '' : ' (duplicate, ignored)'}`);
+  // What the real effects keep outside the journey: the address's suppression, its sends for
+  // the frequency cap, the lead's discount code for this campaign.
+  let suppressed: string | undefined;
+  const sentAt: number[] = [];
+  let discount: IssuedDiscount | undefined;
+  let signedUpAgain = false;
+  const deliver = (item: Scripted) => {
+    clock = Math.max(clock, item.at);
+    if (item.kind === 'event') {
+      const { event } = item;
+      const fresh = receiveEvent(state, campaign, event, clock);
+      suppressed ??= suppressionFor(event.type, event.data);
+      if (opts.includeEvents) record('event', `${event.type}${fresh ? '' : ' (duplicate, ignored)'}`);
+    } else if (item.kind === 'move') {
+      // The workflow ignores a move to a stage its campaign does not have.
+      if (item.stage in campaign.stages) moveLead(state, item.stage, item.reason);
+      if (opts.includeEvents) record('event', `moved to ${item.stage}`);
+    } else {
+      signedUpAgain ||= state.ended !== null && campaign.allowReenrollment;
+      if (opts.includeEvents) record('event', 'signup');
+    }
   };
   let boundaries = 0;
   let waits = 0;
-  let discounts = 0;
   const suspendEvery = opts.continueAsNewWhileWaitingEvery;
   // Every run resumes the wait it suspended in; N = 1 would suspend it again before it waited.
   if (suspendEvery !== undefined && !(Number.isInteger(suspendEvery) && suspendEvery >= 2))
     throw new Error(`continueAsNewWhileWaitingEvery must be an integer >= 2 (got ${suspendEvery})`);
 
+  const outcomeOf = (req: SendRequest): SendOutcome => {
+    // In the order the send's claim decides: refusal first, then the cap.
+    if (suppressed !== undefined) return { status: 'suppressed', reason: `suppressed: ${suppressed}` };
+    const cap = campaign.frequencyCap;
+    const retryAt = cap && capRetryAt(sentAt, { max: cap.max, perMs: cap.per }, clock);
+    if (retryAt !== undefined) return { status: 'capped', retryAt };
+    return opts.sendOutcome?.(req, clock) ?? { status: 'sent' };
+  };
+
   const fx: JourneyEffects = {
     now: () => clock,
     async waitUntil(deadline, done) {
       if (suspendEvery !== undefined && ++waits % suspendEvery === 0) return 'continueAsNew';
+      if (deadline !== null && deadline <= end) timers.push(new Date(deadline).toISOString());
       for (;;) {
         if (done()) return true;
-        const event = script[nextEvent];
-        if (event !== undefined && (deadline === null || event.occurredAt <= deadline) && event.occurredAt <= end) {
-          nextEvent += 1;
-          deliver(event);
+        const item = script[nextItem];
+        if (item !== undefined && (deadline === null || item.at <= deadline) && item.at <= end) {
+          nextItem += 1;
+          deliver(item);
           continue;
         }
         if (deadline === null || deadline > end) {
@@ -124,9 +188,13 @@ export async function simulate(
       }
     },
     async send(req) {
-      const outcome = opts.sendOutcome?.(req, clock) ?? { status: 'sent' };
-      if (outcome.status === 'sent')
+      const outcome = outcomeOf(req);
+      if (outcome.status === 'sent') {
+        sentAt.push(clock);
         record('send', req.templateId + (req.discount ? ` (code ${req.discount.code})` : ''), req.stepKey);
+      }
+      // A hard bounce suppresses the address like a bounce event does.
+      if (outcome.status === 'bounced') suppressed ??= 'bounced';
       return outcome;
     },
     async setStage(c) {
@@ -136,19 +204,21 @@ export async function simulate(
       record('flag', `${f.kind}: ${f.reason}`, f.stepKey);
     },
     async notifySales(n) {
-      record('notify', `sales (${[n.target.email, n.target.webhook].filter(Boolean).join(', ')}): ${n.reason}`, n.stepKey);
+      record('notify', `sales (${salesTargetUrl(n.target)}): ${n.reason}`, n.stepKey);
     },
     async issueDiscount(d) {
-      discounts += 1;
-      const issued = { code: `SIM${d.percent}-${discounts}`, percent: d.percent, expiresAt: clock + d.validForMs };
-      record('discount', `${issued.code}: ${d.percent}% until ${new Date(issued.expiresAt).toISOString()}`, d.stepKey);
-      return issued;
+      // One code per lead and campaign: a later discount step gets the code issued first.
+      const again = discount !== undefined;
+      discount ??= { code: `SIM${d.percent}-1`, percent: d.percent, expiresAt: clock + d.validForMs };
+      const until = new Date(discount.expiresAt).toISOString();
+      record('discount', `${discount.code}: ${discount.percent}% until ${until}${again ? ' (issued before)' : ''}`, d.stepKey);
+      return discount;
     },
     shouldContinueAsNew: () => opts.continueAsNewEvery !== undefined && ++boundaries % opts.continueAsNewEvery === 0,
   };
 
-  // Events scripted for the moment of enrollment (or before) are already known at the start.
-  while (script[nextEvent] !== undefined && script[nextEvent]!.occurredAt <= start) deliver(script[nextEvent++]!);
+  // Items scripted for the moment of enrollment (or before) are already known at the start.
+  while (script[nextItem] !== undefined && script[nextItem]!.at <= start) deliver(script[nextItem++]!);
 
   let runs = 1;
   let result: Timeline['result'];
@@ -164,6 +234,14 @@ export async function simulate(
       }
       result = r;
       record(r.kind === 'exited' ? 'exit' : 'end', `${r.kind}: ${r.reason}`);
+      // The journey has ended; what the rest of the script does until a signup starts it over.
+      while (!signedUpAgain && script[nextItem] !== undefined && script[nextItem]!.at <= end) deliver(script[nextItem++]!);
+      if (signedUpAgain) {
+        signedUpAgain = false;
+        state = enroll(clock);
+        runs += 1;
+        continue;
+      }
     } catch (e) {
       if (!(e instanceof PeriodOver)) throw e;
       result = { kind: 'waiting', reason: `still in stage ${state.stage} after ${opts.days ?? 90} days` };
@@ -179,6 +257,7 @@ export async function simulate(
     result,
     state,
     runs,
+    timers,
   };
 }
 
