@@ -18,11 +18,14 @@ import { effectiveTimeZone, localTime } from './sendWindow.ts';
 import {
   moveLead,
   newJourneyState,
+  nextStallCheck,
   receiveEvent,
   type IssuedDiscount,
   type JourneyEndKind,
   type JourneyEvent,
   type JourneyState,
+  type StallDue,
+  type WaitState,
 } from './state.ts';
 
 const DAY_MS = 86_400_000;
@@ -59,11 +62,15 @@ export type Timeline = {
   /** How many runs the journey took (continue-as-new and re-enrollment start a new one). */
   runs: number;
   /**
-   * Every deadline (ISO) a wait set within the period, whether it came or an event came first:
-   * where the order of an event and a timer decides what happens.
+   * Every deadline pending while the journey waited within the period (a wait's, the stall
+   * clock's), whether it came or something came first: where the order of an event and a
+   * timer, or of two timers, decides what happens.
    */
-  timers: string[];
+  timers: Timer[];
 };
+
+/** A deadline: when it falls due, what set it, and since when it was pending. */
+export type Timer = { at: string; kind: WaitState['kind'] | StallDue['kind']; since: string };
 
 export type SimulateOptions = {
   start?: string | number;
@@ -125,7 +132,12 @@ export async function simulate(
     newJourneyState({ campaign, lead: fullLead, now, enrollment: campaign.allowReenrollment ? now : 1 });
   let state = enroll(start);
   const entries: TimelineEntry[] = [];
-  const timers: string[] = [];
+  const timers: Timer[] = [];
+  const noteTimer = (at: number, kind: Timer['kind'], since: number) => {
+    const iso = new Date(at).toISOString();
+    if (at <= end && !timers.some((t) => t.at === iso && t.kind === kind))
+      timers.push({ at: iso, kind, since: new Date(since).toISOString() });
+  };
   const record = (kind: TimelineKind, detail: string, stepKey?: string) =>
     entries.push({ at: new Date(clock).toISOString(), kind, detail, stage: state.stage, ...(stepKey ? { stepKey } : {}) });
   // What the real effects keep outside the journey: the address's suppression, its sends for
@@ -146,7 +158,8 @@ export async function simulate(
       if (item.stage in campaign.stages) moveLead(state, item.stage, item.reason);
       if (opts.includeEvents) record('event', `moved to ${item.stage}`);
     } else {
-      signedUpAgain ||= state.ended !== null && campaign.allowReenrollment;
+      // The signup webhook enrolls no suppressed address.
+      signedUpAgain ||= state.ended !== null && campaign.allowReenrollment && suppressed === undefined;
       if (opts.includeEvents) record('event', 'signup');
     }
   };
@@ -170,7 +183,10 @@ export async function simulate(
     now: () => clock,
     async waitUntil(deadline, done) {
       if (suspendEvery !== undefined && ++waits % suspendEvery === 0) return 'continueAsNew';
-      if (deadline !== null && deadline <= end) timers.push(new Date(deadline).toISOString());
+      const { wait } = state;
+      if (wait?.deadline != null) noteTimer(wait.deadline, wait.kind, wait.since);
+      const stall = nextStallCheck(campaign, state);
+      if (stall !== null) noteTimer(stall.at, stall.kind, stall.since);
       for (;;) {
         if (done()) return true;
         const item = script[nextItem];

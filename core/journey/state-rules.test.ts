@@ -130,10 +130,10 @@ describe('applyEvent: exits', () => {
 describe('nextStallCheck', () => {
   it('counts from the later of stage entry and last engagement, then from the stall', () => {
     const s = { ...fresh(), stage: 'a', stageEnteredAt: 1000 };
-    expect(nextStallCheck(C, s)).toEqual({ at: 11_000, kind: 'stall' });
-    expect(nextStallCheck(C, { ...s, lastEngagementAt: 4000 })).toEqual({ at: 14_000, kind: 'stall' });
-    expect(nextStallCheck(C, { ...s, lastEngagementAt: 500 })).toEqual({ at: 11_000, kind: 'stall' });
-    expect(nextStallCheck(C, { ...s, stalled: true, stalledAt: 12_000 })).toEqual({ at: 32_000, kind: 'dormant' });
+    expect(nextStallCheck(C, s)).toEqual({ at: 11_000, kind: 'stall', since: 1000 });
+    expect(nextStallCheck(C, { ...s, lastEngagementAt: 4000 })).toEqual({ at: 14_000, kind: 'stall', since: 4000 });
+    expect(nextStallCheck(C, { ...s, lastEngagementAt: 500 })).toEqual({ at: 11_000, kind: 'stall', since: 1000 });
+    expect(nextStallCheck(C, { ...s, stalled: true, stalledAt: 12_000 })).toEqual({ at: 32_000, kind: 'dormant', since: 12_000 });
   });
 
   it('has nothing to check without a rule, after the end, or stalled without dormancy', () => {

@@ -281,15 +281,19 @@ export function moveLead(state: JourneyState, stage: string, reason: string): vo
   if (state.ended === null) state.pendingGoal = { stage, reason, force: true };
 }
 
-export type StallDue = { at: number; kind: 'stall' | 'dormant' };
+/** When the stall clock falls due, for what, and since when it has been running. */
+export type StallDue = { at: number; kind: 'stall' | 'dormant'; since: number };
 
 /** When the current stage's stall rule acts next if the lead does not engage, if ever. */
 export function nextStallCheck(campaign: Campaign, state: JourneyState): StallDue | null {
   const rule = campaign.stages[state.stage ?? '']?.stall;
   if (rule === undefined || state.ended !== null) return null;
-  if (state.stalled)
-    return rule.dormantAfter === undefined ? null : { at: (state.stalledAt ?? 0) + rule.dormantAfter, kind: 'dormant' };
-  return { at: Math.max(state.stageEnteredAt, state.lastEngagementAt ?? 0) + rule.after, kind: 'stall' };
+  if (state.stalled) {
+    const since = state.stalledAt ?? 0;
+    return rule.dormantAfter === undefined ? null : { at: since + rule.dormantAfter, kind: 'dormant', since };
+  }
+  const since = Math.max(state.stageEnteredAt, state.lastEngagementAt ?? 0);
+  return { at: since + rule.after, kind: 'stall', since };
 }
 
 /** Evaluates an `if` step: every test given must hold. */
