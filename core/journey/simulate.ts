@@ -42,8 +42,17 @@ const scriptedEngagement = z
 const scriptedMove = z.object({ at: instant, move: z.string().min(1), reason: z.string().min(1).optional() }).strict();
 /** The lead signs up again: an ended journey starts over if the campaign allows re-enrollment. */
 const scriptedSignup = z.object({ at: instant, signup: z.literal(true) }).strict();
-export const scriptedEventsSchema = z.array(z.union([scriptedEngagement, scriptedMove, scriptedSignup]));
-export type ScriptedEvent = z.infer<typeof scriptedEventsSchema>[number];
+type ScriptedItem = z.infer<typeof scriptedEngagement> | z.infer<typeof scriptedMove> | z.infer<typeof scriptedSignup>;
+/** Which kind an item is told by its keys, so that a problem names the field, not just "invalid". */
+const scriptedItem = z.unknown().transform((v, ctx): ScriptedItem => {
+  const has = (key: string) => typeof v === 'object' && v !== null && key in v;
+  const r = (has('move') ? scriptedMove : has('signup') ? scriptedSignup : scriptedEngagement).safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+export const scriptedEventsSchema = z.array(scriptedItem);
+export type ScriptedEvent = ScriptedItem;
 
 /** The reason a moved lead's stage change gives when the script names none. */
 export const DEFAULT_MOVE_REASON = 'moved by hand';
