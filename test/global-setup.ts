@@ -26,7 +26,35 @@ declare module 'vitest' {
   }
 }
 
+interface Shared {
+  values: { temporalAddress: string; databaseUrl: string; workflowBundlePath: string };
+  teardown: () => Promise<void>;
+}
+
+/**
+ * Every project that names this file (integration, differential) shares what it starts: the
+ * first call starts it, the last teardown stops it. On globalThis, because each project may
+ * load this module afresh.
+ */
+const registry = globalThis as typeof globalThis & { nurtureTestSetup?: { shared: Promise<Shared>; users: number } };
+
 export default async function setup(project: TestProject) {
+  registry.nurtureTestSetup ??= { shared: start(), users: 0 };
+  const entry = registry.nurtureTestSetup;
+  entry.users += 1;
+  const { values, teardown } = await entry.shared;
+  project.provide('temporalAddress', values.temporalAddress);
+  project.provide('databaseUrl', values.databaseUrl);
+  project.provide('workflowBundlePath', values.workflowBundlePath);
+  return async () => {
+    entry.users -= 1;
+    if (entry.users > 0) return;
+    registry.nurtureTestSetup = undefined;
+    await teardown();
+  };
+}
+
+async function start(): Promise<Shared> {
   const base = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const url = new URL(base);
   url.pathname = `/nurture_test_${process.pid}_${Date.now().toString(36)}`;
@@ -51,14 +79,13 @@ export default async function setup(project: TestProject) {
   });
   fs.writeFileSync(workflowBundlePath, code);
 
-  project.provide('temporalAddress', server.address);
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('workflowBundlePath', workflowBundlePath);
-
-  return async () => {
-    await server.stop();
-    await dropDatabase(databaseUrl);
-    fs.rmSync(bundleDir, { recursive: true, force: true });
+  return {
+    values: { temporalAddress: server.address, databaseUrl, workflowBundlePath },
+    async teardown() {
+      await server.stop();
+      await dropDatabase(databaseUrl);
+      fs.rmSync(bundleDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -13,6 +13,11 @@ const SHRINK_BATCH = 6;
 const START_SPREAD_MS = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REGRESSIONS_DIR = path.join(import.meta.dirname, 'regressions');
+const WARM_UP: DiffCase = {
+  campaign: { name: 'Warm-up', stages: { awareness: { steps: [{ send: 'welcome' }, { send: 'faq' }] } } },
+  lead: {},
+  script: [],
+};
 
 export interface DifferentialOptions {
   cases: number;
@@ -93,6 +98,11 @@ export async function runDifferential(
   const tag = `${started.toString(36)}`;
   let serial = 0;
   const run = (c: DiffCase) => runCase(stack, campaignsDir, c, `diff-${tag}-${++serial}`);
+
+  // A fresh worker's first sends pay for opening pools and compiling templates; that is not
+  // what the comparison is about, so one journey warms it up first.
+  const warm = await run(WARM_UP);
+  if (warm.problems.length > 0) throw new Error(`the warm-up journey failed: ${warm.problems.join('; ')}`);
 
   const regressions = regressionCases();
   const values = draw(opts.cases, opts.seed);
