@@ -19,7 +19,7 @@ export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), `../workflows/ind
  * it instead of running webpack at every start. Beside `dist/worker/`, so a source checkout
  * never finds one.
  */
-export const PREBUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
+const PREBUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
 
 export async function connectWorker(
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>,
