@@ -20,6 +20,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [DIFFERENTIAL],
           globalSetup: ['test/global-setup.ts'],
+          // The `nurture` these tests spawn runs the sources under test, not a build a
+          // developer left in dist/ (test/build.test.ts runs its own build).
+          env: { NURTURE_FROM_SOURCE: '1' },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: true,

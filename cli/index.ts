@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
+import { packageVersion } from '../infra/package.ts';
 import { registerCampaignCommands } from './campaigns.ts';
 import { runDev } from '../app/dev.ts';
 import { CliError } from './errors.ts';
@@ -37,7 +38,10 @@ function stopOnSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
-const program = new Command('nurture').description('Self-hosted marketing nurture engine').showHelpAfterError();
+const program = new Command('nurture')
+  .description('Self-hosted marketing nurture engine')
+  .version(packageVersion())
+  .showHelpAfterError();
 
 program
   .command('dev')

@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDatabase } from './db-admin.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { PACKAGE_ROOT as ROOT } from './package.ts';
 
 /**
  * Environment for the Prisma CLI: engine paths point at a placeholder file so the CLI does

@@ -1,15 +1,25 @@
 // The worker process: connects to Temporal, registers the journey workflow and its
 // activities on one task queue, and drains in-flight work on SIGINT/SIGTERM. Scale out by
 // running more of these on more machines against the same task queue.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/index.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { dataConverterFor } from '../infra/payload-codec.ts';
 import { retryWatch } from './retry-watch.ts';
 
-export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+const HERE = fileURLToPath(import.meta.url);
+// `.ts` from source, `.js` from the build (dist/), which holds compiled workflows as well.
+export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), `../workflows/index${path.extname(HERE)}`);
+
+/**
+ * The workflow code `npm run build` bundled (scripts/build.ts): the build's worker starts from
+ * it instead of running webpack at every start. Beside `dist/worker/`, so a source checkout
+ * never finds one.
+ */
+const PREBUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
 
 export async function connectWorker(
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>,
@@ -26,8 +36,17 @@ export interface CreateWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Pre-bundled workflow code (tests bundle once per run); otherwise bundled at start. */
+  /** Pre-bundled workflow code (tests bundle once per run); otherwise the build's, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+function workflowCode(given: CreateWorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (given) return { workflowBundle: given };
+  if (fs.existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
+    Runtime.instance().logger.info('Using the prebuilt workflow bundle', { path: PREBUILT_WORKFLOW_BUNDLE });
+    return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  }
+  return { workflowsPath: WORKFLOWS_PATH };
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -39,7 +58,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     interceptors: { activity: [retryWatch(opts.deps.db, opts.deps.config.ACTIVITY_RETRY_ALERT_ATTEMPTS)] },
     // Everything the worker writes to Temporal is encrypted; what it reads, decrypted.
     dataConverter: dataConverterFor(opts.deps.config),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(opts.workflowBundle),
     maxCachedWorkflows: opts.deps.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '10s',
   });
