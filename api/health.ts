@@ -1,0 +1,39 @@
+// GET /healthz (the process serves), /readyz (PostgreSQL and Temporal answer within
+// HEALTH_CHECK_TIMEOUT_MS) and /metrics (Prometheus text). Unauthenticated like any probe:
+// they say nothing about a lead; keep /metrics off the public interface at the proxy.
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
+import type { Db } from '../infra/db.ts';
+import { checkReadiness } from '../observability/health.ts';
+
+export interface HealthDeps {
+  db: Db;
+  temporal: Client;
+  metrics: Registry;
+  timeoutMs: number;
+}
+
+export function healthRoutes({ db, temporal, metrics, timeoutMs }: HealthDeps) {
+  return async (app: FastifyInstance) => {
+    const quiet = { logLevel: 'warn' as const };
+    app.get('/healthz', quiet, async () => ({ ok: true }));
+    app.get('/readyz', quiet, async (_req, reply) => {
+      const readiness = await checkReadiness(
+        {
+          database: async () => {
+            await db.$queryRaw`select 1`;
+          },
+          temporal: async () => {
+            await temporal.workflowService.getSystemInfo({});
+          },
+        },
+        timeoutMs,
+      );
+      return reply.code(readiness.ready ? 200 : 503).send(readiness);
+    });
+    app.get('/metrics', quiet, async (_req, reply) =>
+      reply.header('content-type', metrics.contentType).send(await metrics.metrics()),
+    );
+  };
+}
