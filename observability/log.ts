@@ -6,8 +6,10 @@ import { pino, type DestinationStream, type Logger, type LevelWithSilent, type L
 import { isSecretName, redactUrl } from './log-redaction.ts';
 
 const REDACTED = '[redacted]';
-const EMAIL = /[^\s<>"'(),;:@[\]]+@[^\s<>"'(),;:@[\]]+\.[a-z]{2,}/gi;
+const EMAIL = /[\w.%+!#$&*=?^`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/gi;
 const PERSONAL_NAME = /^(e-?mail|email_?address|to_?address|first_?name|last_?name|full_?name|phone)$/i;
+// Beyond the URL rule's names (log-redaction.ts): credentials as fields tend to be named so.
+const CREDENTIAL = /api_?key|private_?key|credential|authorization|cookie/i;
 const URL_FIELD = /^(url|path|link|href)$/i;
 const MAX_DEPTH = 6;
 
@@ -33,7 +35,7 @@ export function scrubText(text: string): string {
 }
 
 function scrub(key: string, value: unknown, depth: number): unknown {
-  if (isSecretName(key) || PERSONAL_NAME.test(key)) return REDACTED;
+  if (isSecretName(key) || CREDENTIAL.test(key) || PERSONAL_NAME.test(key)) return REDACTED;
   if (typeof value === 'string') return scrubText(URL_FIELD.test(key) ? redactUrl(value) : value);
   if (value instanceof Error) return scrubError(value, depth);
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object') return value;
