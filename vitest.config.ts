@@ -9,7 +9,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,email,reports,api,activities,workflows,worker,infra,app,config,cli,privacy,observability}/**/*.test.ts'],
+          include: [
+            '{core,email,reports,api,activities,workflows,worker,infra,app,config,cli,privacy,observability}/**/*.test.ts',
+          ],
         },
       },
       {

@@ -24,8 +24,8 @@ export function healthRoutes({ db, temporal, metrics, timeoutMs }: HealthDeps) {
           database: async () => {
             await db.$queryRaw`select 1`;
           },
-          temporal: async () => {
-            await temporal.workflowService.getSystemInfo({});
+          temporal: async (signal) => {
+            await temporal.connection.withAbortSignal(signal, () => temporal.workflowService.getSystemInfo({}));
           },
         },
         timeoutMs,

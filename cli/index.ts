@@ -62,7 +62,10 @@ program
     const log = await installWorkerRuntime({ level: c.LOG_LEVEL, metricsPort: c.TEMPORAL_METRICS_PORT });
     const worker = await startWorker(c);
     stopOnSignals(worker.stop);
-    log.info({ taskQueue: c.TEMPORAL_TASK_QUEUE, healthUrl: worker.healthUrl }, 'worker running; SIGINT/SIGTERM drain and stop it');
+    log.info(
+      { taskQueue: c.TEMPORAL_TASK_QUEUE, healthUrl: worker.healthUrl },
+      'worker running; SIGINT/SIGTERM drain and stop it',
+    );
     await worker.done;
   });
 

@@ -24,7 +24,11 @@ describe('startHealthServer', () => {
     expect(await get('/readyz')).toMatchObject({ status: 200, body: '{"ready":true,"checks":{"worker":"ok"}}' });
     ready = false;
     expect(await get('/readyz')).toMatchObject({ status: 503, body: '{"ready":false,"checks":{"worker":"worker is STOPPING"}}' });
-    expect(await get('/metrics')).toMatchObject({ status: 200, type: expect.stringMatching(/^text\/plain/), body: 'nurture_x 1\n' });
+    expect(await get('/metrics')).toMatchObject({
+      status: 200,
+      type: expect.stringMatching(/^text\/plain/),
+      body: 'nurture_x 1\n',
+    });
     expect((await get('/nope')).status).toBe(404);
   });
 });

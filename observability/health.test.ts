@@ -10,7 +10,12 @@ describe('checkReadiness', () => {
   });
 
   it('names the probe that timed out, the one that failed and the reason a probe gave', async () => {
-    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
+    let aborted = false;
+    const slow = (signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => (aborted = true));
+        setTimeout(resolve, 1000);
+      });
     const started = Date.now();
     const r = await checkReadiness(
       {
@@ -24,6 +29,7 @@ describe('checkReadiness', () => {
       100,
     );
     expect(Date.now() - started).toBeLessThan(900);
+    expect(aborted).toBe(true);
     expect(r).toEqual({
       ready: false,
       checks: {

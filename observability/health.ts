@@ -1,8 +1,11 @@
 // Readiness: each dependency is probed under one deadline, and the answer names what failed
 // without echoing an error's message (a driver's message can carry a connection string).
 
-/** A probe resolves when the dependency answers; a string it returns is why it is not ready. */
-export type Probe = () => Promise<string | void>;
+/**
+ * A probe resolves when the dependency answers; a string it returns is why it is not ready. The
+ * signal aborts at the deadline, so a client that retries on its own (Temporal's) stops then.
+ */
+export type Probe = (signal: AbortSignal) => Promise<string | void>;
 
 export interface Readiness {
   ready: boolean;
@@ -18,10 +21,14 @@ export async function checkReadiness(probes: Record<string, Probe>, timeoutMs: n
 
 async function runProbe(probe: Probe, timeoutMs: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
   const deadline = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`timed out after ${timeoutMs} ms`), timeoutMs);
+    timer = setTimeout(() => {
+      resolve(`timed out after ${timeoutMs} ms`);
+      abort.abort();
+    }, timeoutMs);
   });
-  const answer = probe().then(
+  const answer = probe(abort.signal).then(
     (reason) => reason ?? 'ok',
     (err: unknown) => `failed: ${describeError(err)}`,
   );

@@ -97,8 +97,20 @@ export interface GaugeReaders {
 export function metricsRegistry(readers?: GaugeReaders): Registry {
   if (!readers) return counters;
   const gauges = new Registry();
-  scrapeGauge(gauges, 'nurture_journeys', 'Journeys by campaign, stage and enrollment status.', ['campaign', 'stage', 'status'], readers.journeys);
-  scrapeGauge(gauges, 'nurture_stalled_leads', 'Active journeys flagged stalled, by campaign and stage.', ['campaign', 'stage'], readers.stalled);
+  scrapeGauge(
+    gauges,
+    'nurture_journeys',
+    'Journeys by campaign, stage and enrollment status.',
+    ['campaign', 'stage', 'status'],
+    readers.journeys,
+  );
+  scrapeGauge(
+    gauges,
+    'nurture_stalled_leads',
+    'Active journeys flagged stalled, by campaign and stage.',
+    ['campaign', 'stage'],
+    readers.stalled,
+  );
   return Registry.merge([counters, gauges]);
 }
 

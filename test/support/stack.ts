@@ -71,7 +71,10 @@ async function readResponse(res: Response): Promise<ApiResponse> {
 }
 
 /** `runtimeInstalled`: the test file installed the Temporal Runtime itself (its logger, its metrics). */
-export async function startStack(env: Record<string, string> = {}, opts: { runtimeInstalled?: boolean } = {}): Promise<TestStack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: { runtimeInstalled?: boolean } = {},
+): Promise<TestStack> {
   if (!runtimeInstalled && !opts.runtimeInstalled) {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
