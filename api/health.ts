@@ -2,20 +2,24 @@
 // HEALTH_CHECK_TIMEOUT_MS) and /metrics (Prometheus text). Unauthenticated like any probe:
 // they say nothing about a lead; keep /metrics off the public interface at the proxy.
 import type { FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.ts';
+import { connectClient } from '../infra/client.ts';
 import type { Db } from '../infra/db.ts';
 import { checkReadiness } from '../observability/health.ts';
 
 export interface HealthDeps {
+  config: Config;
   db: Db;
-  temporal: Client;
   metrics: Registry;
-  timeoutMs: number;
 }
 
-export function healthRoutes({ db, temporal, metrics, timeoutMs }: HealthDeps) {
+export function healthRoutes({ config, db, metrics }: HealthDeps) {
+  const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
   return async (app: FastifyInstance) => {
+    // Its own connection, without retries: a probe asks once, and leaves nothing running.
+    const temporal = await connectClient(config, { lazy: true, retries: false });
+    app.addHook('onClose', () => temporal.connection.close());
     const quiet = { logLevel: 'warn' as const };
     app.get('/healthz', quiet, async () => ({ ok: true }));
     app.get('/readyz', quiet, async (_req, reply) => {

@@ -86,10 +86,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await registerRateLimits(app, deps.config);
   await app.register(
     healthRoutes({
+      config: deps.config,
       db: deps.db,
-      temporal: deps.temporal,
       metrics: deps.metrics ?? metricsRegistry(journeyGaugeReaders(deps.db)),
-      timeoutMs: deps.config.HEALTH_CHECK_TIMEOUT_MS,
     }),
   );
   await app.register(webhookRoutes(routeDeps));

@@ -18,7 +18,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const server = http.createServer((req, res) => {

@@ -30,7 +30,7 @@ export const scrubbingLogOptions = {
 
 type LogFn = Logger['info'];
 
-export function scrubText(text: string): string {
+function scrubText(text: string): string {
   return text.replace(EMAIL, '[email]');
 }
 

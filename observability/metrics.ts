@@ -79,7 +79,7 @@ const scrapeFailures = new Counter({
 });
 
 /** A gauge row read at scrape time: label values and the count. */
-export interface GaugeRow {
+interface GaugeRow {
   labels: Record<string, string>;
   value: number;
 }
