@@ -120,6 +120,7 @@ describe('metrics and logs', () => {
     expect(worker.status).toBe(200);
     expect(worker.text).toContain(`nurture_emails_sent_total{campaign="${id}",template="welcome"} 1`);
     expect(worker.text).toMatch(/^temporal_\w+/m);
+    (await import('node:fs')).writeFileSync('/tmp/ops-health-worker-metrics.txt', worker.text); // TEMP
     for (const text of [api.text, worker.text]) {
       expect(text).not.toContain(email);
       expect(text).not.toContain(res.body.leadId);
