@@ -11,7 +11,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,email,reports,api,activities,workflows,worker,infra,app,config,cli,privacy}/**/*.test.ts'],
+          include: [
+            '{core,email,reports,api,activities,workflows,worker,infra,app,config,cli,privacy,observability}/**/*.test.ts',
+          ],
         },
       },
       {

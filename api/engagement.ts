@@ -17,6 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redeemDiscount } from '../activities/discount.ts';
 import type { Db } from '../infra/db.ts';
+import { eventsReceived } from '../observability/metrics.ts';
 import type { SuppressionReason } from '../core/events.ts';
 import { OPEN_ENROLLMENT_STATUSES } from '../core/enrollment.ts';
 import {
@@ -48,6 +49,7 @@ export interface EngagementDeps {
 
 export async function recordEngagement(deps: EngagementDeps, rec: EngagementRecord): Promise<RecordOutcome> {
   const outcome = await recordAndSignal(deps, rec);
+  if (outcome.status === 'accepted') eventsReceived.inc({ type: rec.type });
   // A purchase naming a discount code redeems it (idempotent: a replay changes nothing).
   const code = rec.data.discountCode ?? rec.data.code;
   if (outcome.status === 'accepted' && rec.type === 'purchase' && typeof code === 'string') {

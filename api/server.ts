@@ -2,6 +2,7 @@
 // hangs off it too. Every answer, error or not, is JSON except the pixel, redirects and the
 // unsubscribe pages.
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { FastifyLoggerStreamDestination } from 'fastify/types/logger.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
@@ -17,7 +18,11 @@ import { dashboardRoutes } from './dashboard/index.ts';
 import { dashboardGuard } from './dashboard/security.ts';
 import type { RouteDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
-import { redactedRequestSerializer } from './log-redaction.ts';
+import { healthRoutes } from './health.ts';
+import { redactedRequestSerializer } from '../observability/log-redaction.ts';
+import { scrubbingLogOptions } from '../observability/log.ts';
+import { metricsRegistry } from '../observability/metrics.ts';
+import { journeyGaugeReaders } from '../reports/metrics-gauges.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { trackingRoutes } from './tracking.ts';
 import { unsubscribeRoutes } from './unsubscribe.ts';
@@ -35,6 +40,8 @@ export interface ApiDeps {
   mailer?: Mailer;
   /** Where the request log goes (default stdout); tests read it. */
   logStream?: FastifyLoggerStreamDestination;
+  /** What /metrics serves; default: the process's counters and gauges read from `db`. */
+  metrics?: Registry;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
@@ -42,8 +49,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     logger:
       deps.config.LOG_LEVEL === 'silent'
         ? false
-        : // Link tokens are capabilities: never in the request log (api/log-redaction.ts).
-          { level: deps.config.LOG_LEVEL, serializers: { req: redactedRequestSerializer }, stream: deps.logStream },
+        : // Link tokens are capabilities, addresses personal: never in the log (observability/).
+          {
+            level: deps.config.LOG_LEVEL,
+            serializers: { req: redactedRequestSerializer },
+            stream: deps.logStream,
+            ...scrubbingLogOptions,
+          },
     trustProxy: deps.config.TRUST_PROXY ?? false,
     bodyLimit: 1024 * 1024,
     // Token paths can be long (a click token carries its URL).
@@ -72,7 +84,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
 
   await registerRateLimits(app, deps.config);
-  app.get('/healthz', async () => ({ ok: true }));
+  await app.register(
+    healthRoutes({
+      config: deps.config,
+      db: deps.db,
+      metrics: deps.metrics ?? metricsRegistry(journeyGaugeReaders(deps.db)),
+    }),
+  );
   await app.register(webhookRoutes(routeDeps));
   await app.register(trackingRoutes(routeDeps));
   await app.register(unsubscribeRoutes(routeDeps));

@@ -15,10 +15,17 @@ import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
 import { startEnrollmentReconciler } from '../worker/enrollment-reconciler.ts';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
+import { checkReadiness } from '../observability/health.ts';
+import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
+import { metricsRegistry } from '../observability/metrics.ts';
+import { withTemporalMetrics } from '../observability/temporal-runtime.ts';
+import { journeyGaugeReaders } from '../reports/metrics-gauges.ts';
 
 export interface RunningWorker {
   worker: Worker;
   done: Promise<void>;
+  /** The health server's base URL when WORKER_HEALTH_PORT is set. */
+  healthUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -45,7 +52,18 @@ export async function startWorker(
   // Every worker runs it: its writes are guarded, so several at once are harmless.
   const temporal = await connectClient(config, { lazy: true });
   const reconciler = startEnrollmentReconciler({ db, temporal: { client: temporal, timeoutMs: DEFAULT_TEMPORAL_TIMEOUT_MS } });
-  const done = worker.run().finally(async () => {
+  const run = worker.run();
+  const health =
+    config.WORKER_HEALTH_PORT === undefined
+      ? undefined
+      : await startWorkerHealth(config, worker, db).catch(async (err: unknown) => {
+          // A port already taken: stop the worker we started rather than leave it polling.
+          worker.shutdown();
+          await run.catch(() => {});
+          throw err;
+        });
+  const done = run.finally(async () => {
+    await health?.close();
     await reconciler.stop();
     await temporal.connection.close();
     mailer.close();
@@ -55,11 +73,33 @@ export async function startWorker(
   return {
     worker,
     done,
+    healthUrl: health?.url,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };
+}
+
+/** Ready while the worker polls its task queue and PostgreSQL answers. */
+function startWorkerHealth(config: Config, worker: Worker, db: Db): Promise<HealthServer> {
+  const metrics = metricsRegistry(journeyGaugeReaders(db));
+  const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
+  return startHealthServer({
+    host: config.HOST,
+    port: config.WORKER_HEALTH_PORT!,
+    readiness: () =>
+      checkReadiness(
+        {
+          worker: async () => (worker.getState() === 'RUNNING' ? undefined : `worker is ${worker.getState()}`),
+          database: async () => {
+            await db.$queryRaw`select 1`;
+          },
+        },
+        timeoutMs,
+      ),
+    metrics: async () => withTemporalMetrics(await metrics.metrics(), timeoutMs),
+  });
 }
 
 export interface RunningApi {

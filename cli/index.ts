@@ -10,6 +10,7 @@ import { registerTemplateCommands } from './templates.ts';
 import { registerReportCommands } from './report.ts';
 import { registerLeadCommands } from './leads.ts';
 import { startApi, startWorker } from '../app/services.ts';
+import { installWorkerRuntime } from '../observability/temporal-runtime.ts';
 
 // `nurture campaign simulate … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -60,11 +61,15 @@ program
   .command('worker')
   .description('run a worker against TEMPORAL_ADDRESS (production)')
   .action(async () => {
-    const { DefaultLogger, Runtime } = await import('@temporalio/worker');
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('INFO') });
-    const worker = await startWorker(config());
+    const c = config();
+    // Before anything connects: the SDK's logs as JSON lines, its metrics for /metrics.
+    const log = await installWorkerRuntime({ level: c.LOG_LEVEL, metricsPort: c.TEMPORAL_METRICS_PORT });
+    const worker = await startWorker(c);
     stopOnSignals(worker.stop);
-    console.log('worker running; Ctrl-C drains and stops it');
+    log.info(
+      { taskQueue: c.TEMPORAL_TASK_QUEUE, healthUrl: worker.healthUrl },
+      'worker running; SIGINT/SIGTERM drain and stop it',
+    );
     await worker.done;
   });
 

@@ -15,6 +15,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS: must be host:port/);
   });
 
+  it('reads the health, metrics and log settings: no worker health server unless asked', () => {
+    const d = loadConfig({});
+    expect([d.WORKER_HEALTH_PORT, d.TEMPORAL_METRICS_PORT, d.HEALTH_CHECK_TIMEOUT_MS, d.LOG_LEVEL]).toEqual([
+      undefined,
+      undefined,
+      2000,
+      'info',
+    ]);
+    const c = loadConfig({
+      WORKER_HEALTH_PORT: '9090',
+      TEMPORAL_METRICS_PORT: '9464',
+      HEALTH_CHECK_TIMEOUT_MS: '500',
+      LOG_LEVEL: 'debug',
+    });
+    expect([c.WORKER_HEALTH_PORT, c.TEMPORAL_METRICS_PORT, c.HEALTH_CHECK_TIMEOUT_MS, c.LOG_LEVEL]).toEqual([
+      9090,
+      9464,
+      500,
+      'debug',
+    ]);
+    expect(() => loadConfig({ WORKER_HEALTH_PORT: '70000' })).toThrow(/WORKER_HEALTH_PORT: /);
+    expect(() => loadConfig({ TEMPORAL_METRICS_PORT: '0' })).toThrow(/TEMPORAL_METRICS_PORT: /);
+    expect(() => loadConfig({ HEALTH_CHECK_TIMEOUT_MS: '10' })).toThrow(/HEALTH_CHECK_TIMEOUT_MS: /);
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL: /);
+  });
+
   it('splits rotated secrets', () => {
     const c = loadConfig({ WEBHOOK_SECRET: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb' });
     expect(c.WEBHOOK_SECRET).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);

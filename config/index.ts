@@ -178,6 +178,13 @@ const envSchema = z.object({
   // Journeys a worker keeps in memory; beyond this Temporal evicts the least recently used and
   // replays it from history on its next event, so sleeping journeys cost the worker nothing.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  // The worker's /healthz, /readyz and /metrics (on HOST); unset: no health server. 0: any free port (tests).
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Where the worker's Temporal runtime serves its own metrics (127.0.0.1 only; the worker's
+  // /metrics appends them). Unset: a free port.
+  TEMPORAL_METRICS_PORT: port.optional(),
+  // How long each dependency (PostgreSQL, Temporal) may take to answer a /readyz probe.
+  HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   NURTURE_TEMPLATES_DIR: z.string().min(1).default('templates'),
   NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
 });

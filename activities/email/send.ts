@@ -31,6 +31,15 @@ import { classifySmtpError } from './smtp-errors.ts';
 import { effectKey } from '../../core/journey/effect-key.ts';
 import { erasedAddressHash } from '../../privacy/address-hash.ts';
 import type { IssuedDiscount } from '../../core/journey/state.ts';
+import {
+  emailsBounced,
+  emailsCapped,
+  emailsSent,
+  emailsSuppressed,
+  sendClaimsExpired,
+  sendDuration,
+  smtpErrors,
+} from '../../observability/metrics.ts';
 
 export interface SendEmailRequest {
   workflowId: string;
@@ -108,8 +117,16 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
         leaseMs,
         refusal: (tx) => refusalOf(tx, lead.id, erasedAddressHash(config.ERASURE_HASH_KEY, lead.email)),
       });
-      if (claim.kind === 'finished') return outcomeOf(claim.row);
-      if (claim.kind === 'capped') return { status: 'capped', retryAt: claim.retryAt };
+      const labels = { campaign: req.campaignId, template: req.templateId };
+      if (claim.kind === 'finished') {
+        // Finished inside the claim: refused now, or a concurrent attempt's outcome (rare).
+        if (claim.row.status === 'suppressed') emailsSuppressed.inc(labels);
+        return outcomeOf(claim.row);
+      }
+      if (claim.kind === 'capped') {
+        emailsCapped.inc(labels);
+        return { status: 'capped', retryAt: claim.retryAt };
+      }
       if (claim.kind === 'busy') {
         throw ApplicationFailure.create({
           message: `step ${idempotencyKey} is claimed by another attempt that may still be sending`,
@@ -118,13 +135,18 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
         });
       }
 
+      if (claim.resend) sendClaimsExpired.inc(labels);
+
       let response: string;
       const stopRenewing = keepLease(db, claim.lease, leaseMs);
+      const endTimer = sendDuration.startTimer();
       try {
         response = (await mailer.sendMail(message.mail)).response ?? '';
       } catch (err) {
         const failure = classifySmtpError(err);
+        smtpErrors.inc({ class: failure.kind });
         if (failure.kind === 'bounce') {
+          emailsBounced.inc(labels);
           await db.$transaction([
             db.sentMessage.update({
               where: { idempotencyKey },
@@ -151,11 +173,15 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
           failure.kind === 'deferred' ? 'SmtpTemporaryFailure' : 'SmtpOutcomeUnknown',
         );
       } finally {
+        endTimer();
         stopRenewing();
       }
 
       const details: AcceptedDetails = { smtpAccepted: { response, subject: message.subject, at: new Date().toISOString() } };
       heartbeat(details);
+      // Counted when SMTP took it: what the series measures is mail handed over, also when
+      // recording the outcome then fails and the next attempt records it without sending.
+      emailsSent.inc(labels);
       faults?.afterSmtpAccept?.(idempotencyKey);
       return recordSent(db, idempotencyKey, messageId, details);
     },

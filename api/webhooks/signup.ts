@@ -11,6 +11,7 @@ import { isErasedAddress } from '../../privacy/address-hash.ts';
 import { journeyWorkflowId } from '../../workflows/journey/types.ts';
 import type { Db } from '../../infra/db.ts';
 import { enroll, recordConsent, requestConfirmation } from '../consent.ts';
+import { signupsAccepted } from '../../observability/metrics.ts';
 import { sendError } from '../errors.ts';
 import type { RouteDeps } from '../deps.ts';
 
@@ -128,6 +129,7 @@ export function signupRoutes({ config, db, temporal, campaigns, mailer }: RouteD
         if (count === 0) return reply.code(200).send(duplicateBody(lead.id, campaignId));
       }
 
+      signupsAccepted.inc({ campaign: campaignId });
       return reply.code(202).send({ leadId: lead.id, workflowId, newLead: lead.inserted, ...answer });
     });
   };

@@ -70,8 +70,12 @@ async function readResponse(res: Response): Promise<ApiResponse> {
   return { status: res.status, headers: res.headers, body, raw };
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
-  if (!runtimeInstalled) {
+/** `runtimeInstalled`: the test file installed the Temporal Runtime itself (its logger, its metrics). */
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: { runtimeInstalled?: boolean } = {},
+): Promise<TestStack> {
+  if (!runtimeInstalled && !opts.runtimeInstalled) {
     Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }

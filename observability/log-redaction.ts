@@ -10,6 +10,11 @@ const REDACTED = '[redacted]';
 const TOKEN_PATH = /^(\/(?:u|t\/o|t\/c)\/)[^/?#]*/;
 const SECRET_PARAM = /token|secret|password|passwd|signature|^sig$|^key$|^code$|^auth/i;
 
+/** A query parameter or log field of this name carries a credential. */
+export function isSecretName(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   const pathname = q === -1 ? url : url.slice(0, q);
@@ -25,7 +30,7 @@ export function redactUrl(url: string): string {
     } catch {
       // a malformed name is judged as written
     }
-    return eq !== -1 && SECRET_PARAM.test(decoded) ? `${name}=${REDACTED}` : pair;
+    return eq !== -1 && isSecretName(decoded) ? `${name}=${REDACTED}` : pair;
   });
   return `${path}?${params.join('&')}`;
 }
