@@ -2,16 +2,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatErrors, parseCampaign } from '../core/campaign/load.ts';
+import { formatErrors, parseCampaign, templateReferences, type CampaignError } from '../core/campaign/load.ts';
+import { loadConfig } from '../config/index.ts';
+import { lintTemplates } from '../email/index.ts';
 import { sampleLeadSchema, type SampleLead } from '../core/lead.ts';
 import { formatTimeline, scriptedEventsSchema, simulate, type ScriptedEvent } from '../core/journey/simulate.ts';
-import { CliError } from './errors.ts';
+import { CliError, EXIT_USAGE } from './errors.ts';
 import { jsonOption } from './options.ts';
 
 function readCampaign(file: string) {
-  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
-  const result = parseCampaign(fs.readFileSync(file, 'utf8'), path.relative(process.cwd(), file) || file);
-  if (!result.ok) throw new CliError(formatErrors(result.errors).join('\n'));
+  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`, EXIT_USAGE);
+  const text = fs.readFileSync(file, 'utf8');
+  const shown = path.relative(process.cwd(), file) || file;
+  const result = parseCampaign(text, shown);
+  // A send naming no template would fail every journey that reaches it: as bad as a typo'd field.
+  const unknownTemplates: CampaignError[] = lintTemplates(loadConfig().templatesDir, {
+    campaignRefs: templateReferences(text, shown),
+  })
+    .filter((p) => p.file === shown)
+    .map((p) => ({ file: p.file, line: p.line, column: p.column ?? 1, path: p.path ?? '', message: p.message }));
+  const errors = [...(result.ok ? [] : result.errors), ...unknownTemplates].sort((a, b) => a.line - b.line || a.column - b.column);
+  if (!result.ok || errors.length) throw new CliError(formatErrors(errors).join('\n'));
   return result;
 }
 

@@ -7,18 +7,16 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Config } from '../config/index.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { dataConverterFor } from '../infra/payload-codec.ts';
+import { temporalConnectionOptions } from '../infra/client.ts';
 import { retryWatch } from './retry-watch.ts';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
+/** Same address, API key and TLS (mTLS included) as the client: infra/client.ts. */
 export async function connectWorker(
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>,
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_API_KEY' | 'temporalTls'>,
 ): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: config.TEMPORAL_ADDRESS,
-    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY),
-    apiKey: config.TEMPORAL_API_KEY,
-  });
+  return NativeConnection.connect(temporalConnectionOptions(config));
 }
 
 export interface CreateWorkerOptions {
