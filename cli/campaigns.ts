@@ -47,6 +47,15 @@ export function registerCampaignCommands(program: Command): void {
     .option('--days <n>', 'how many days to simulate', '90')
     .option('--start <time>', 'when the lead enrolls, as an ISO time (default 2025-01-06T09:00:00Z, a Monday)')
     .option('--json', 'print the timeline as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nurture campaign simulate campaigns/example.yaml --days 30
+  $ nurture campaign simulate campaigns/example.yaml --lead '{"firstName":"Ada","properties":{"plan":"pro"}}' \\
+      --events '[{"at":"+1d","type":"click"},{"at":"+3d","move":"desire"},{"at":"+5d","type":"purchase"}]'
+  $ nurture campaign simulate campaigns/example.yaml --events script.json --json`,
+    )
     .action(async (file: string, opts: { lead: string; events: string; days: string; start?: string; json?: boolean }) => {
       const { campaign: c } = readCampaign(file);
       const lead: SampleLead = jsonOption('--lead', opts.lead, sampleLeadSchema) ?? {};
