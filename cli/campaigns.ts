@@ -21,7 +21,9 @@ function readCampaign(file: string) {
   })
     .filter((p) => p.file === shown)
     .map((p) => ({ file: p.file, line: p.line, column: p.column ?? 1, path: p.path ?? '', message: p.message }));
-  const errors = [...(result.ok ? [] : result.errors), ...unknownTemplates].sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = [...(result.ok ? [] : result.errors), ...unknownTemplates].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  );
   if (!result.ok || errors.length) throw new CliError(formatErrors(errors).join('\n'));
   return result;
 }

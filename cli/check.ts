@@ -19,7 +19,10 @@ Examples:
   $ NURTURE_CAMPAIGNS_DIR=next/campaigns nurture check && nurture worker`;
 
 /** Colour only for a person at a terminal, and never when NO_COLOR is set (https://no-color.org). */
-function painter(stream: NodeJS.WriteStream, env = process.env): (style: Parameters<typeof styleText>[0], text: string) => string {
+function painter(
+  stream: NodeJS.WriteStream,
+  env = process.env,
+): (style: Parameters<typeof styleText>[0], text: string) => string {
   const on = stream.isTTY === true && !env.NO_COLOR;
   return (style, text) => (on ? styleText(style, text) : text);
 }

@@ -20,7 +20,9 @@ export function registerSetupCommands(program: Command): void {
   const setup = program.command('setup').description('prepare the real parts Nurture runs on');
   setup
     .command('temporal')
-    .description(`register the search attributes (${Object.keys(SEARCH_ATTRIBUTES).join(', ')}) in a namespace of TEMPORAL_ADDRESS`)
+    .description(
+      `register the search attributes (${Object.keys(SEARCH_ATTRIBUTES).join(', ')}) in a namespace of TEMPORAL_ADDRESS`,
+    )
     .option('--namespace <name>', 'the namespace (default: TEMPORAL_NAMESPACE)')
     .option('--create-namespace', 'register the namespace first when it does not exist (self-hosted clusters)')
     .addHelpText('after', EXAMPLES)

@@ -225,7 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const fromFile = temporalProfileFromFile(present as Record<string, string>);
     temporal = {
       TEMPORAL_ADDRESS: present.TEMPORAL_ADDRESS !== undefined ? c.TEMPORAL_ADDRESS : (fromFile.address ?? c.TEMPORAL_ADDRESS),
-      TEMPORAL_NAMESPACE: present.TEMPORAL_NAMESPACE !== undefined ? c.TEMPORAL_NAMESPACE : (fromFile.namespace ?? c.TEMPORAL_NAMESPACE),
+      TEMPORAL_NAMESPACE:
+        present.TEMPORAL_NAMESPACE !== undefined ? c.TEMPORAL_NAMESPACE : (fromFile.namespace ?? c.TEMPORAL_NAMESPACE),
       TEMPORAL_API_KEY: c.TEMPORAL_API_KEY ?? fromFile.apiKey,
       temporalTls: temporalTls(present as Record<string, string>, fromFile, c.TEMPORAL_TLS),
     };

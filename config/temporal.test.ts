@@ -48,7 +48,12 @@ describe('Temporal connection settings', () => {
     const prod = loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: f.toml, TEMPORAL_PROFILE: 'prod' });
     expect([prod.TEMPORAL_ADDRESS, prod.TEMPORAL_NAMESPACE]).toEqual(['prod.example:7233', 'nurture-prod']);
     expect(prod.temporalTls).toMatchObject({ clientCert: { path: f.cert }, serverName: 'prod.example' });
-    const overridden = loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: f.toml, TEMPORAL_PROFILE: 'prod', TEMPORAL_ADDRESS: 'other:7233' });
+    const overridden = loadConfig({
+      ...isolated(),
+      TEMPORAL_CONFIG_FILE: f.toml,
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_ADDRESS: 'other:7233',
+    });
     expect(overridden.TEMPORAL_ADDRESS).toBe('other:7233');
     expect(loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: f.toml }).TEMPORAL_ADDRESS).toBe('default.example:7233');
   });
@@ -64,6 +69,8 @@ describe('Temporal connection settings', () => {
     expect(() => loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: f.toml, TEMPORAL_PROFILE: 'staging' })).toThrow(
       /TEMPORAL_PROFILE .*Profile 'staging' not found/,
     );
-    expect(() => loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: '/no/such.toml' })).toThrow(/TEMPORAL_CONFIG_FILE: no such file/);
+    expect(() => loadConfig({ ...isolated(), TEMPORAL_CONFIG_FILE: '/no/such.toml' })).toThrow(
+      /TEMPORAL_CONFIG_FILE: no such file/,
+    );
   });
 });

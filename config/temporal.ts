@@ -45,9 +45,12 @@ export function temporalTls(env: Env, fromFile: ClientConfigProfile, tlsFlag: bo
   }
   if (env.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverName = env.TEMPORAL_TLS_SERVER_NAME;
   if (Boolean(tls.clientCert) !== Boolean(tls.clientKey))
-    throw new Error(`${TLS_PATHS.clientCert} and ${TLS_PATHS.clientKey}: set both (a client certificate needs its key) or neither`);
+    throw new Error(
+      `${TLS_PATHS.clientCert} and ${TLS_PATHS.clientKey}: set both (a client certificate needs its key) or neither`,
+    );
   const configured = Object.keys(tls).some((k) => k !== 'disabled');
-  const on = tlsFlag ?? (fromFile.tls ? fromFile.tls.disabled !== true : configured || Boolean(env.TEMPORAL_API_KEY ?? fromFile.apiKey));
+  const on =
+    tlsFlag ?? (fromFile.tls ? fromFile.tls.disabled !== true : configured || Boolean(env.TEMPORAL_API_KEY ?? fromFile.apiKey));
   if (!on) return undefined;
   delete tls.disabled;
   return tls;

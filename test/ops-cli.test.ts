@@ -41,7 +41,9 @@ describe('nurture check', () => {
     const lines = r.out.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/a-slow\.yaml:6:\d+ stages\.awareness\.steps\[0\]\.wait: must be a duration like 3d$/);
-    expect(lines[1]).toMatch(/b-typo\.yaml:7:15 stages\.awareness\.steps\[1\]\.send: no template "welcom"; did you mean "welcome"\?$/);
+    expect(lines[1]).toMatch(
+      /b-typo\.yaml:7:15 stages\.awareness\.steps\[1\]\.send: no template "welcom"; did you mean "welcome"\?$/,
+    );
     expect(r.err).toMatch(/^2 problems/);
     // No colour codes when the output is not a terminal.
     expect(r.out).not.toMatch(/\x1b\[/);
@@ -96,7 +98,9 @@ describe('nurture setup temporal', () => {
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toMatch(new RegExp(`registered namespace ${namespace}`));
-    expect(first.out).toMatch(new RegExp(`registered search attributes ${Object.keys(SEARCH_ATTRIBUTES).join(', ')} in ${namespace}`));
+    expect(first.out).toMatch(
+      new RegExp(`registered search attributes ${Object.keys(SEARCH_ATTRIBUTES).join(', ')} in ${namespace}`),
+    );
 
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
