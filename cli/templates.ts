@@ -35,7 +35,7 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('lint')
-    .description('check every template, layout, partial and campaign reference')
+    .description('check every template, layout, partial and campaign reference (nurture check: campaigns too)')
     .action(() => {
       const config = loadConfig();
       const problems = lintAll(config);
@@ -45,7 +45,8 @@ export function registerTemplateCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      console.log(`templates and campaign references are clean (${config.templatesDir})`);
+      // Only the templates' side: the campaign files themselves are checked by `nurture check`.
+      console.log(`templates and campaign references are clean (${config.templatesDir}); nurture check also checks the campaigns`);
     });
 
   templates
