@@ -46,7 +46,9 @@ export function registerTemplateCommands(program: Command): void {
         return;
       }
       // Only the templates' side: the campaign files themselves are checked by `nurture check`.
-      console.log(`templates and campaign references are clean (${config.templatesDir}); nurture check also checks the campaigns`);
+      console.log(
+        `templates and campaign references are clean (${config.templatesDir}); nurture check also checks the campaigns`,
+      );
     });
 
   templates
