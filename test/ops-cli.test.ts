@@ -46,7 +46,7 @@ describe('nurture check', () => {
     );
     expect(r.err).toMatch(/^2 problems/);
     // No colour codes when the output is not a terminal.
-    expect(r.out).not.toMatch(/\x1b\[/);
+    expect(r.out).not.toContain('\u001b[');
   });
 
   it('prints the problems as JSON with --json', async () => {
