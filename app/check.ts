@@ -2,7 +2,6 @@
 // durations, references between stages, duplicate ids) and every template, layout and
 // partial, with each campaign `send:` that names no template. `nurture check` prints this
 // list; the worker refuses to start unless it is empty, so the two never disagree.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import { lintTemplates } from '../email/index.ts';
@@ -18,23 +17,10 @@ export interface CheckProblem {
   message: string;
 }
 
-/** A folder the check needs is missing or unreadable: the input, not the content, is wrong. */
-export class CheckInputError extends Error {}
-
 type Dirs = Pick<Config, 'campaignsDir' | 'templatesDir'>;
 
 /** Every problem, sorted by file, line and column; `[]` when the worker would start. */
 export function checkSources(config: Dirs, campaigns = new CampaignRegistry(config.campaignsDir)): CheckProblem[] {
-  for (const [name, dir] of [
-    ['NURTURE_CAMPAIGNS_DIR', config.campaignsDir],
-    ['NURTURE_TEMPLATES_DIR', config.templatesDir],
-  ] as const) {
-    try {
-      fs.readdirSync(dir);
-    } catch (err) {
-      throw new CheckInputError(`${name}: cannot read ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  }
   const problems: CheckProblem[] = campaigns.scan().errors.map((e) => ({ ...e, file: shown(e.file) }));
   for (const p of lintTemplates(config.templatesDir, { campaignRefs: campaigns.templateRefs() })) {
     problems.push({ file: shown(p.file), line: p.line, column: p.column ?? 1, path: p.path ?? '', message: p.message });

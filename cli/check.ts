@@ -1,8 +1,9 @@
 // `nurture check`: what the worker checks before it starts (app/check.ts), for CI and editors.
+import fs from 'node:fs';
 import { styleText } from 'node:util';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.ts';
-import { checkSources, CheckInputError, formatCheckProblem, type CheckProblem } from '../app/check.ts';
+import { loadConfig, type Config } from '../config/index.ts';
+import { checkSources, formatCheckProblem, type CheckProblem } from '../app/check.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 
 const EXAMPLES = `
@@ -35,6 +36,23 @@ function printProblems(problems: CheckProblem[]): void {
   }
 }
 
+/**
+ * A missing folder is a wrong setting, not a clean result: exit 2. (The worker itself starts
+ * with no campaigns folder: it then has no campaign to enroll in.)
+ */
+function assertReadable(config: Config): void {
+  for (const [name, dir] of [
+    ['NURTURE_CAMPAIGNS_DIR', config.campaignsDir],
+    ['NURTURE_TEMPLATES_DIR', config.templatesDir],
+  ] as const) {
+    try {
+      fs.readdirSync(dir);
+    } catch (err) {
+      throw new CliError(`${name}: cannot read ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, EXIT_USAGE);
+    }
+  }
+}
+
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
@@ -43,13 +61,8 @@ export function registerCheckCommand(program: Command): void {
     .addHelpText('after', EXAMPLES)
     .action((opts: { json?: boolean }) => {
       const config = loadConfig();
-      let problems: CheckProblem[];
-      try {
-        problems = checkSources(config);
-      } catch (err) {
-        if (err instanceof CheckInputError) throw new CliError(err.message, EXIT_USAGE);
-        throw err;
-      }
+      assertReadable(config);
+      const problems = checkSources(config);
       if (opts.json) console.log(JSON.stringify(problems));
       else if (problems.length) {
         printProblems(problems);
