@@ -6,6 +6,7 @@ import type { Config } from '../config/index.ts';
 import { assertSafeToServe } from '../config/safety.ts';
 import { buildServer, type ApiDeps } from '../api/server.ts';
 import { loadCatalog } from '../email/index.ts';
+import { assertSourcesClean } from './check.ts';
 import { CampaignRegistry } from '../infra/campaigns.ts';
 import { connectClient } from '../infra/client.ts';
 import { createDb, type Db } from '../infra/db.ts';
@@ -38,9 +39,9 @@ export async function startWorker(
   warnIfDkimMisaligned(config);
   const mailer = createMailer(config);
   // Refuse to start with an invalid campaign or template: better now than at send time.
-  const campaigns = new CampaignRegistry(config.campaignsDir);
-  campaigns.assertValid();
-  const catalog = loadCatalog(config.templatesDir, { campaignRefs: campaigns.templateRefs() });
+  // The same check as `nurture check`, so what it passes the worker accepts.
+  assertSourcesClean(config);
+  const catalog = loadCatalog(config.templatesDir);
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,

@@ -2,16 +2,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatErrors, parseCampaign } from '../core/campaign/load.ts';
+import { formatErrors, parseCampaign, templateReferences, type CampaignError } from '../core/campaign/load.ts';
+import { loadConfig } from '../config/index.ts';
+import { lintTemplates } from '../email/index.ts';
 import { sampleLeadSchema, type SampleLead } from '../core/lead.ts';
 import { formatTimeline, scriptedEventsSchema, simulate, type ScriptedEvent } from '../core/journey/simulate.ts';
-import { CliError } from './errors.ts';
+import { CliError, EXIT_USAGE } from './errors.ts';
 import { jsonOption } from './options.ts';
 
 function readCampaign(file: string) {
-  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
-  const result = parseCampaign(fs.readFileSync(file, 'utf8'), path.relative(process.cwd(), file) || file);
-  if (!result.ok) throw new CliError(formatErrors(result.errors).join('\n'));
+  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`, EXIT_USAGE);
+  const text = fs.readFileSync(file, 'utf8');
+  const shown = path.relative(process.cwd(), file) || file;
+  const result = parseCampaign(text, shown);
+  // A send naming no template would fail every journey that reaches it: as bad as a typo'd field.
+  const unknownTemplates: CampaignError[] = lintTemplates(loadConfig().templatesDir, {
+    campaignRefs: templateReferences(text, shown),
+  })
+    .filter((p) => p.file === shown)
+    .map((p) => ({ file: p.file, line: p.line, column: p.column ?? 1, path: p.path ?? '', message: p.message }));
+  const errors = [...(result.ok ? [] : result.errors), ...unknownTemplates].sort(
+    (a, b) => a.line - b.line || a.column - b.column,
+  );
+  if (!result.ok || errors.length) throw new CliError(formatErrors(errors).join('\n'));
   return result;
 }
 
@@ -36,6 +49,15 @@ export function registerCampaignCommands(program: Command): void {
     .option('--days <n>', 'how many days to simulate', '90')
     .option('--start <time>', 'when the lead enrolls, as an ISO time (default 2025-01-06T09:00:00Z, a Monday)')
     .option('--json', 'print the timeline as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nurture campaign simulate campaigns/example.yaml --days 30
+  $ nurture campaign simulate campaigns/example.yaml --lead '{"firstName":"Ada","properties":{"plan":"pro"}}' \\
+      --events '[{"at":"+1d","type":"click"},{"at":"+3d","move":"desire"},{"at":"+5d","type":"purchase"}]'
+  $ nurture campaign simulate campaigns/example.yaml --events script.json --json`,
+    )
     .action(async (file: string, opts: { lead: string; events: string; days: string; start?: string; json?: boolean }) => {
       const { campaign: c } = readCampaign(file);
       const lead: SampleLead = jsonOption('--lead', opts.lead, sampleLeadSchema) ?? {};

@@ -1,11 +1,13 @@
 // The `nurture` command line.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { migrate } from '../infra/db.ts';
 import { packageVersion } from '../infra/package.ts';
 import { registerCampaignCommands } from './campaigns.ts';
 import { runDev } from '../app/dev.ts';
-import { CliError } from './errors.ts';
+import { CliError, EXIT_USAGE } from './errors.ts';
+import { registerCheckCommand } from './check.ts';
+import { registerSetupCommands } from './setup.ts';
 import { registerTemplateCommands } from './templates.ts';
 import { registerReportCommands } from './report.ts';
 import { registerLeadCommands } from './leads.ts';
@@ -42,7 +44,11 @@ function stopOnSignals(stop: () => Promise<void>): void {
 const program = new Command('nurture')
   .description('Self-hosted marketing nurture engine')
   .version(packageVersion())
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (documented in `nurture check --help`), not commander's 1, so a script
+  // can tell "you called me wrong" from "I found problems". Inherited by every subcommand.
+  .exitOverride()
+  .addHelpText('after', '\nExit codes: 0 success, 1 failure or problems found, 2 usage error or unreadable input.');
 
 program
   .command('dev')
@@ -82,19 +88,22 @@ program
     console.log(`API listening on ${api.url}`);
   });
 
+registerCheckCommand(program);
+registerSetupCommands(program);
 registerCampaignCommands(program);
 registerTemplateCommands(program);
 registerReportCommands(program);
 registerLeadCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE); // commander printed it
   if (err instanceof CliError) {
     console.error(err.message);
-    process.exit(1);
+    process.exit(err.exitCode);
   }
   if (err instanceof ConfigError) {
     console.error(`nurture: ${err.message}`);
-    process.exit(2);
+    process.exit(EXIT_USAGE);
   }
   console.error(`nurture: ${err instanceof Error ? err.message : String(err)}`);
   if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);

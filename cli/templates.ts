@@ -21,6 +21,11 @@ function lintAll(config: Config): Problem[] {
   return lintTemplates(config.templatesDir, { campaignRefs: new CampaignRegistry(config.campaignsDir).templateRefs() });
 }
 
+const LEAD_EXAMPLE = (command: string) => `
+Examples:
+  $ nurture templates ${command} --lead '{"firstName":"Ada","company":"Analytical Engines"}'
+  $ nurture templates ${command} --lead lead.json`;
+
 function senderOf(config: Config) {
   return { name: /^(.*?)\s*</.exec(config.MAIL_FROM)?.[1] || 'Nurture', postalAddress: config.MAIL_POSTAL_ADDRESS };
 }
@@ -30,7 +35,7 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('lint')
-    .description('check every template, layout, partial and campaign reference')
+    .description('check every template, layout, partial and campaign reference (nurture check: campaigns too)')
     .action(() => {
       const config = loadConfig();
       const problems = lintAll(config);
@@ -40,7 +45,10 @@ export function registerTemplateCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      console.log(`templates and campaign references are clean (${config.templatesDir})`);
+      // Only the templates' side: the campaign files themselves are checked by `nurture check`.
+      console.log(
+        `templates and campaign references are clean (${config.templatesDir}); nurture check also checks the campaigns`,
+      );
     });
 
   templates
@@ -48,6 +56,7 @@ export function registerTemplateCommands(program: Command): void {
     .description('render a template to HTML and text files and print its subject')
     .option('--lead <json>', 'lead fields as JSON, or a JSON file')
     .option('--out <dir>', 'where to write the files', '.nurture/preview')
+    .addHelpText('after', LEAD_EXAMPLE('preview welcome'))
     .action((id: string, opts: { lead?: string; out: string }) => {
       const config = loadConfig();
       const catalog = loadCatalog(config.templatesDir);
@@ -71,6 +80,7 @@ export function registerTemplateCommands(program: Command): void {
     .description('send a template through SMTP_URL, marked as a test')
     .requiredOption('--to <address>', 'recipient')
     .option('--lead <json>', 'lead fields as JSON, or a JSON file')
+    .addHelpText('after', LEAD_EXAMPLE('send-test welcome --to you@example.com'))
     .action(async (id: string, opts: { to: string; lead?: string }) => {
       const config = loadConfig();
       const to = emailSchema.safeParse(opts.to);

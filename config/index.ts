@@ -4,6 +4,8 @@
 // its process uses (marked "prod: required").
 import path from 'node:path';
 import { z } from 'zod';
+import type { ClientConfigTLS } from '@temporalio/envconfig';
+import { temporalProfileFromFile, temporalTls } from './temporal.ts';
 
 export const DEV_WEBHOOK_SECRET = 'dev-webhook-secret-change-me';
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
@@ -98,7 +100,16 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('nurture'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS: bool.default(false),
+  // Unset: on when a certificate, server name or API key is set (config/temporal.ts).
+  TEMPORAL_TLS: bool.optional(),
+  // mTLS and private CAs, as Temporal's own environment configuration names them.
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  // A TOML profile file (Temporal's format) and the profile in it; environment variables win.
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   // Used by `nurture dev` only: where to find or build the `temporal` CLI.
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
@@ -196,6 +207,8 @@ export type Config = z.infer<typeof envSchema> & {
   inboxDir: string;
   templatesDir: string;
   campaignsDir: string;
+  /** TLS for the Temporal connection, resolved from the variables and the profile; undefined: plain. */
+  temporalTls: ClientConfigTLS | undefined;
 };
 
 export class ConfigError extends Error {
@@ -214,8 +227,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const c = parsed.data;
   const dataDir = path.resolve(cwd, c.NURTURE_DATA_DIR);
+  let temporal;
+  try {
+    const fromFile = temporalProfileFromFile(present as Record<string, string>);
+    temporal = {
+      TEMPORAL_ADDRESS: present.TEMPORAL_ADDRESS !== undefined ? c.TEMPORAL_ADDRESS : (fromFile.address ?? c.TEMPORAL_ADDRESS),
+      TEMPORAL_NAMESPACE:
+        present.TEMPORAL_NAMESPACE !== undefined ? c.TEMPORAL_NAMESPACE : (fromFile.namespace ?? c.TEMPORAL_NAMESPACE),
+      TEMPORAL_API_KEY: c.TEMPORAL_API_KEY ?? fromFile.apiKey,
+      temporalTls: temporalTls(present as Record<string, string>, fromFile, c.TEMPORAL_TLS),
+    };
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+  if (!/^[^\s:]+:\d+$/.test(temporal.TEMPORAL_ADDRESS))
+    throw new ConfigError([`TEMPORAL_CONFIG_FILE: address "${temporal.TEMPORAL_ADDRESS}" must be host:port`]);
   return {
     ...c,
+    ...temporal,
     explicit: new Set(Object.keys(present).filter((k) => k in envSchema.shape)),
     dataDir,
     inboxDir: path.join(dataDir, 'inbox'),

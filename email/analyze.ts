@@ -255,13 +255,19 @@ function mentionsLeadData(node: Call, params: string[]): boolean {
 }
 
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  const best = closest(word, candidates);
+  return best ? ` (did you mean "${best}"?)` : '';
+}
+
+/** The candidate a typo most likely meant: within a third of the word's length (at least 2 edits). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
-  return best && best !== word ? ` (did you mean "${best}"?)` : '';
+  return best !== word ? best : undefined;
 }
 
 function distance(a: string, b: string): number {

@@ -204,7 +204,7 @@ describe('loadCatalog', () => {
   it('refuses to load when a campaign names a missing template', async () => {
     const dir = await writeTemplates({ 'emails/a.hbs': emailFile(['hi']) });
     expect(() => loadCatalog(dir, { campaignRefs: [{ file: path.join(dir, 'c.yaml'), line: 3, templateId: 'b' }] })).toThrow(
-      /c\.yaml:3 campaign names template "b"/,
+      /c\.yaml:3 send: no template "b"/,
     );
   });
 

@@ -205,16 +205,20 @@ describe('lintTemplates', () => {
     const problems = lintTemplates(dir, {
       campaignRefs: [
         { file: campaign, line: 4, templateId: 'welcome' },
-        { file: campaign, line: 12, templateId: 'welcom' },
+        { file: campaign, line: 12, column: 15, path: 'stages.awareness.steps[1].send', templateId: 'welcom' },
+        { file: campaign, line: 14, templateId: 'zzzzzz' },
       ],
     });
-    expect(only(problems)).toEqual({
-      file: campaign,
-      line: 12,
-      message: expect.stringMatching(
-        /campaign names template "welcom", but .*emails\/welcom\.hbs does not exist \(did you mean "welcome"\?\)/,
-      ),
-    });
+    expect(problems).toEqual([
+      {
+        file: campaign,
+        line: 12,
+        column: 15,
+        path: 'stages.awareness.steps[1].send',
+        message: 'no template "welcom"; did you mean "welcome"?',
+      },
+      { file: campaign, line: 14, path: 'send', message: expect.stringMatching(/^no template "zzzzzz" in .*emails$/) },
+    ]);
   });
 
   it('passes the shipped templates', () => {

@@ -2,7 +2,7 @@
 // Per-template checks live in analyze.ts; here are the checks across files (layouts,
 // partials, compliance content of layouts, campaign references).
 import path from 'node:path';
-import { analyzeFragment, didYouMean, emptyUsage, type Usage } from './analyze.ts';
+import { analyzeFragment, closest, didYouMean, emptyUsage, type Usage } from './analyze.ts';
 import { sortProblems, type Problem } from './problem.ts';
 import { readTemplateSet, type TemplateSet, type TemplateSource } from './sources.ts';
 
@@ -10,6 +10,9 @@ interface CampaignTemplateRef {
   /** The campaign file and line that names the template. */
   file: string;
   line: number;
+  column?: number;
+  /** Where in the campaign, e.g. `stages.awareness.steps[0].send`. */
+  path?: string;
   templateId: string;
 }
 
@@ -48,11 +51,14 @@ export function lintTemplateSet(set: TemplateSet, opts: LintOptions = {}): Probl
 
   for (const ref of opts.campaignRefs ?? []) {
     if (set.emails.has(ref.templateId)) continue;
-    const where = path.relative(process.cwd(), path.join(set.dir, 'emails', `${ref.templateId}.hbs`));
+    const suggestion = closest(ref.templateId, [...set.emails.keys()]);
+    const where = path.relative(process.cwd(), path.join(set.dir, 'emails'));
     problems.push({
       file: ref.file,
       line: ref.line,
-      message: `campaign names template "${ref.templateId}", but ${where} does not exist${didYouMean(ref.templateId, [...set.emails.keys()])}`,
+      ...(ref.column !== undefined ? { column: ref.column } : {}),
+      path: ref.path ?? 'send',
+      message: `no template "${ref.templateId}"${suggestion ? `; did you mean "${suggestion}"?` : ` in ${where}`}`,
     });
   }
   return sortProblems(problems);

@@ -5,15 +5,17 @@ export interface Problem {
   file: string;
   line: number;
   column?: number;
+  /** Where inside the file, for files with structure (a campaign's `stages.awareness.steps[0].send`). */
+  path?: string;
   message: string;
 }
 
-/** `file:line:col message`, one per line, paths relative to the cwd so editors can jump to them. */
+/** `file:line:col path: message`, one per line, paths relative to the cwd so editors can jump to them. */
 export function formatProblems(problems: readonly Problem[], cwd = process.cwd()): string {
   return sortProblems(problems)
     .map((p) => {
       const file = path.isAbsolute(p.file) ? path.relative(cwd, p.file) || p.file : p.file;
-      return `${file}:${p.line}${p.column ? `:${p.column}` : ''} ${p.message}`;
+      return `${file}:${p.line}${p.column ? `:${p.column}` : ''} ${p.path ? `${p.path}: ` : ''}${p.message}`;
     })
     .join('\n');
 }

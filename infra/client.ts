@@ -1,12 +1,27 @@
 // The Temporal client used by the API and the CLI.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { toClientOptions } from '@temporalio/envconfig';
 import type { Config } from '../config/index.ts';
 import { dataConverterFor } from './payload-codec.ts';
 
-type TemporalSettings = Pick<
-  Config,
-  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY' | 'PAYLOAD_KEYS'
->;
+type TemporalSettings = ConnectionSettings & Pick<Config, 'TEMPORAL_NAMESPACE' | 'PAYLOAD_KEYS'>;
+type ConnectionSettings = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_API_KEY' | 'temporalTls'>;
+
+/**
+ * Address, API key and TLS (server CA, mTLS client certificate, server name) as the client
+ * and the worker's native connection both take them; certificate files are read here, at
+ * connect time. Temporal's envconfig does the mapping, so it matches the `temporal` CLI's.
+ */
+export function temporalConnectionOptions(
+  config: ConnectionSettings,
+): Pick<ConnectionOptions, 'address' | 'tls'> & { apiKey?: string } {
+  const { connectionOptions: o } = toClientOptions({
+    address: config.TEMPORAL_ADDRESS,
+    ...(config.TEMPORAL_API_KEY !== undefined ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+    ...(config.temporalTls ? { tls: config.temporalTls } : {}),
+  });
+  return { address: config.TEMPORAL_ADDRESS, ...(o.apiKey ? { apiKey: o.apiKey } : {}), ...(o.tls ? { tls: o.tls } : {}) };
+}
 
 /**
  * Payloads (workflow inputs, signals, results) are encrypted with PAYLOAD_KEYS on the way
@@ -18,9 +33,7 @@ type TemporalSettings = Pick<
  */
 export async function connectClient(config: TemporalSettings, opts: { lazy?: boolean; retries?: boolean } = {}): Promise<Client> {
   const options: ConnectionOptions = {
-    address: config.TEMPORAL_ADDRESS,
-    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY),
-    apiKey: config.TEMPORAL_API_KEY,
+    ...temporalConnectionOptions(config),
     connectTimeout: 5000,
     ...(opts.retries === false ? { interceptors: [] } : {}),
   };

@@ -8,6 +8,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import type { Config } from '../config/index.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { dataConverterFor } from '../infra/payload-codec.ts';
+import { temporalConnectionOptions } from '../infra/client.ts';
 import { retryWatch } from './retry-watch.ts';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -21,14 +22,11 @@ export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), `../workflows/ind
  */
 const PREBUILT_WORKFLOW_BUNDLE = path.resolve(path.dirname(HERE), '../workflow-bundle.js');
 
+/** Same address, API key and TLS (mTLS included) as the client: infra/client.ts. */
 export async function connectWorker(
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_API_KEY'>,
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_API_KEY' | 'temporalTls'>,
 ): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: config.TEMPORAL_ADDRESS,
-    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY),
-    apiKey: config.TEMPORAL_API_KEY,
-  });
+  return NativeConnection.connect(temporalConnectionOptions(config));
 }
 
 export interface CreateWorkerOptions {

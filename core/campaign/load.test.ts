@@ -206,8 +206,8 @@ describe('templateReferences', () => {
   it('works on invalid campaigns too, so a linter can still point at them', () => {
     const refs = templateReferences(BAD_WITHIN, 'x.yaml');
     expect(refs).toEqual([
-      { file: 'x.yaml', line: 6, templateId: 'welcome' },
-      { file: 'x.yaml', line: 9, templateId: 'testimonial' },
+      { file: 'x.yaml', line: 6, column: 15, path: 'stages.awareness.steps[0].send', templateId: 'welcome' },
+      { file: 'x.yaml', line: 9, column: 15, path: 'stages.desire.steps[0].send', templateId: 'testimonial' },
     ]);
   });
 });

@@ -9,7 +9,8 @@ import { campaignSchema, type Campaign } from './schema.ts';
 export type CampaignError = { file: string; line: number; column: number; path: string; message: string };
 export type ParsedCampaign = { ok: true; file: string; campaign: Campaign; version: string };
 export type CampaignParseResult = ParsedCampaign | { ok: false; errors: CampaignError[] };
-export type TemplateReference = { file: string; line: number; templateId: string };
+/** A `send:` naming a template: where it is (the value's line and column) and its path in the file. */
+export type TemplateReference = { file: string; line: number; column: number; path: string; templateId: string };
 
 /** The version a running journey keeps: a content hash, so any edit is a new version. */
 export function campaignVersion(text: string): string {
@@ -47,19 +48,21 @@ export function templateReferences(text: string, file: string): TemplateReferenc
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const found: TemplateReference[] = [];
-  const visit = (node: unknown): void => {
+  const visit = (node: unknown, at: Array<string | number>): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (isScalar(pair.key) && pair.key.value === 'send' && isScalar(pair.value) && typeof pair.value.value === 'string') {
-          found.push({ file, line: lines.linePos(pair.value.range?.[0] ?? 0).line, templateId: pair.value.value });
+        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+        if (key === 'send' && isScalar(pair.value) && typeof pair.value.value === 'string') {
+          const pos = lineCol(lines.linePos(pair.value.range?.[0] ?? 0));
+          found.push({ file, ...pos, path: formatPath([...at, key]), templateId: pair.value.value });
         }
-        visit(pair.value);
+        visit(pair.value, [...at, key]);
       }
     } else if (isSeq(node)) {
-      for (const item of node.items) visit(item);
+      node.items.forEach((item, i) => visit(item, [...at, i]));
     }
   };
-  visit(doc.getIn(['stages'], true));
+  visit(doc.getIn(['stages'], true), ['stages']);
   return found;
 }
 
