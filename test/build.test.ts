@@ -135,7 +135,7 @@ describe('the production build', () => {
       HOST: '127.0.0.1',
       PORT: String(port),
       NURTURE_DATA_DIR: path.join(shipped, 'data'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     worker = run(shipped, ['worker'], env);
     api = run(shipped, ['api'], env);
