@@ -5,17 +5,8 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
-import { nurture } from './support/cli.ts';
+import { nurture, tempDir } from './support/cli.ts';
 import { emailFile } from './support/templates.ts';
-
-function tempDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-cli-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
 
 describe('nurture campaign', () => {
   it('validates the shipped example campaign', async () => {

@@ -1,7 +1,6 @@
 // The operator's commands as an operator runs them: `nurture check`, `campaign validate`,
 // `setup temporal` against the test's Temporal, and `migrate` seen through a proxy that
 // records which database each connection asks for.
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,16 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase } from '../infra/db-admin.ts';
 import { missingSearchAttributes } from '../infra/temporal-namespace.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
-import { nurture } from './support/cli.ts';
-
-function tempDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-ops-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+import { nurture, tempDir } from './support/cli.ts';
 
 // Two files, each with a problem the worker refuses: a template that does not exist and a
 // duration it cannot read (the second one `templates lint` used to pass).

@@ -1,6 +1,8 @@
 // The `nurture` command as a child process, bounded: a command that hangs is killed after
 // `timeoutMs` and the test fails saying so, instead of hanging the run past CI's limit.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -45,4 +47,14 @@ export async function nurture(args: string[], env: Record<string, string> = {}, 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A temporary folder holding these files (paths relative to it), for a command to read. */
+export function tempDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
 }
