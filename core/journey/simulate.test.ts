@@ -106,6 +106,30 @@ stages:
     expect(once.entries.at(-1)?.detail).toBe('completed: finished the last stage (a)');
   });
 
+  it('ignores a repeated event id also when the lead has enrolled again since its first delivery', async () => {
+    const c = campaignFromYaml(`
+id: d
+name: D
+allowReenrollment: true
+exitOn: [not_interested]
+stages:
+  a:
+    steps:
+      - wait: 1h
+`);
+    // The events webhook records each id once: the second e1 is a redelivery of the first,
+    // which came while no journey ran, and the re-enrolled journey never hears it.
+    const script = [
+      { at: '+2h', type: 'not_interested', id: 'e1' },
+      { at: '+3h', signup: true as const },
+      { at: '+3h30m', type: 'not_interested', id: 'e1' },
+    ];
+    const t = await simulate(c, {}, script, { start: START, days: 1 });
+    expect(lines(t).at(-1)).toBe('+14400s end completed: finished the last stage (a)');
+    const fresh = await simulate(c, {}, [...script.slice(0, 2), { ...script[2]!, id: 'e2' }], { start: START, days: 1 });
+    expect(lines(fresh).at(-1)).toBe('+12600s exit exited: not_interested');
+  });
+
   it('moves the lead by hand as the dashboard does, ignoring a stage the campaign lacks', async () => {
     const c = campaignFromYaml(`
 id: m

@@ -155,12 +155,17 @@ export async function simulate(
   const sentAt: number[] = [];
   let discount: IssuedDiscount | undefined;
   let signedUpAgain = false;
+  const deliveredIds = new Set<string>();
   const deliver = (item: Scripted) => {
     clock = Math.max(clock, item.at);
     if (item.kind === 'event') {
       const { event } = item;
-      const fresh = receiveEvent(state, campaign, event, clock);
-      suppressed ??= suppressionFor(event.type, event.data);
+      // The events webhook records each event id once, whichever journey (if any) is running: a
+      // repeat, even after the lead enrolled again, is a redelivery and reaches no journey.
+      const repeat = deliveredIds.has(event.id);
+      deliveredIds.add(event.id);
+      const fresh = !repeat && receiveEvent(state, campaign, event, clock);
+      if (!repeat) suppressed ??= suppressionFor(event.type, event.data);
       if (opts.includeEvents) record('event', `${event.type}${fresh ? '' : ' (duplicate, ignored)'}`);
     } else if (item.kind === 'move') {
       // The workflow ignores a move to a stage its campaign does not have.
