@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.ts';
 import { connectClient } from '../infra/client.ts';
 import type { Db } from '../infra/db.ts';
-import { checkReadiness } from '../observability/health.ts';
+import { checkReadiness, temporalProbe } from '../observability/health.ts';
 
 export interface HealthDeps {
   config: Config;
@@ -28,9 +28,7 @@ export function healthRoutes({ config, db, metrics }: HealthDeps) {
           database: async () => {
             await db.$queryRaw`select 1`;
           },
-          temporal: async (signal) => {
-            await temporal.connection.withAbortSignal(signal, () => temporal.workflowService.getSystemInfo({}));
-          },
+          temporal: temporalProbe(temporal),
         },
         timeoutMs,
       );

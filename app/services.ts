@@ -1,5 +1,6 @@
 // Assembles the long-running pieces (worker, API) from config, for `nurture dev`,
 // `nurture worker`, `nurture api` and the integration tests alike.
+import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
@@ -16,7 +17,7 @@ import type { SendFaults } from '../activities/email/send.ts';
 import { connectWorker, createWorker, type CreateWorkerOptions } from '../worker/index.ts';
 import { startEnrollmentReconciler } from '../worker/enrollment-reconciler.ts';
 import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../workflows/journey/client.ts';
-import { checkReadiness } from '../observability/health.ts';
+import { checkReadiness, temporalProbe } from '../observability/health.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { metricsRegistry } from '../observability/metrics.ts';
 import { withTemporalMetrics } from '../observability/temporal-runtime.ts';
@@ -57,7 +58,7 @@ export async function startWorker(
   const health =
     config.WORKER_HEALTH_PORT === undefined
       ? undefined
-      : await startWorkerHealth(config, worker, db).catch(async (err: unknown) => {
+      : await startWorkerHealth(config, worker, db, temporal).catch(async (err: unknown) => {
           // A port already taken: stop the worker we started rather than leave it polling.
           worker.shutdown();
           await run.catch(() => {});
@@ -82,8 +83,8 @@ export async function startWorker(
   };
 }
 
-/** Ready while the worker polls its task queue and PostgreSQL answers. */
-function startWorkerHealth(config: Config, worker: Worker, db: Db): Promise<HealthServer> {
+/** Ready while the worker polls its task queue and PostgreSQL and Temporal answer. */
+function startWorkerHealth(config: Config, worker: Worker, db: Db, temporal: Client): Promise<HealthServer> {
   const metrics = metricsRegistry(journeyGaugeReaders(db));
   const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
   return startHealthServer({
@@ -96,6 +97,8 @@ function startWorkerHealth(config: Config, worker: Worker, db: Db): Promise<Heal
           database: async () => {
             await db.$queryRaw`select 1`;
           },
+          // The worker stays RUNNING while its polls fail; Temporal not answering says why it does no work.
+          temporal: temporalProbe(temporal),
         },
         timeoutMs,
       ),

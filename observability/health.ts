@@ -1,11 +1,19 @@
 // Readiness: each dependency is probed under one deadline, and the answer names what failed
 // without echoing an error's message (a driver's message can carry a connection string).
+import type { Client } from '@temporalio/client';
 
 /**
  * A probe resolves when the dependency answers; a string it returns is why it is not ready. The
  * signal aborts at the deadline, so a client that retries on its own (Temporal's) stops then.
  */
 export type Probe = (signal: AbortSignal) => Promise<string | void>;
+
+/** Temporal answers: one cheap call, given up at the deadline. */
+export const temporalProbe =
+  (client: Client): Probe =>
+  async (signal) => {
+    await client.connection.withAbortSignal(signal, () => client.workflowService.getSystemInfo({}));
+  };
 
 export interface Readiness {
   ready: boolean;

@@ -3,7 +3,7 @@
 // and an SMTP inbox. The build runs from a folder that holds only what a deployment ships
 // (package.json, node_modules, bin/, dist/): no TypeScript sources, so a fallback to tsx or a
 // file read from the source tree fails here instead of in production.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { spawnNurture, type NurtureProcess } from '../infra/dev/nurture-process.ts';
 import { freePort } from '../infra/dev/ports.ts';
 import { startSmtpInbox, type SmtpInbox } from '../infra/dev/smtp-inbox.ts';
 import { signatureHeader } from '../infra/signature.ts';
@@ -21,71 +22,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** tsc and webpack on a loaded two-core machine: about 15-50 s. */
 const BUILD_TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 60_000;
-
-interface Service {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves with the first match of `pattern` in the output; fails if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-}
-
-function run(root: string, args: string[], env: Record<string, string>): Service {
-  const child = spawn(process.execPath, [path.join(root, 'bin/nurture.mjs'), ...args], {
-    cwd: root,
-    // Only what is given: nothing of the test runner's environment (NURTURE_FROM_SOURCE).
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const listeners = new Set<() => void>();
-  const read = (d: Buffer) => {
-    out += d.toString('utf8');
-    for (const l of listeners) l();
-  };
-  child.stdout!.on('data', read);
-  child.stderr!.on('data', read);
-  child.on('exit', () => {
-    for (const l of listeners) l();
-  });
-  return {
-    child,
-    output: () => out,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => done(new Error(`nurture ${args.join(' ')}: no ${pattern} in ${START_TIMEOUT_MS} ms:\n${out}`)),
-          START_TIMEOUT_MS,
-        );
-        const check = () => {
-          const m = out.match(pattern);
-          if (m) done(undefined, m);
-          else if (child.exitCode !== null)
-            done(new Error(`nurture ${args.join(' ')} exited ${child.exitCode} before ${pattern}:\n${out}`));
-        };
-        const done = (err?: Error, m?: RegExpMatchArray) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          if (err) reject(err);
-          else resolve(m!);
-        };
-        listeners.add(check);
-        check();
-      }),
-  };
-}
-
-async function stop(s: Service | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
-  const exited = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  await exited;
-}
 
 let shipped: string;
 let inbox: SmtpInbox;
-let worker: Service | undefined;
-let api: Service | undefined;
+let worker: NurtureProcess | undefined;
+let api: NurtureProcess | undefined;
 const campaign = apiTestEnv();
 
 beforeAll(async () => {
@@ -105,7 +46,7 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS + 10_000);
 
 afterAll(async () => {
-  await Promise.all([stop(worker), stop(api)]);
+  await Promise.all([worker?.stop(), api?.stop()]);
   await inbox?.close();
   campaign.cleanup();
   if (shipped) fs.rmSync(shipped, { recursive: true, force: true });
@@ -113,11 +54,11 @@ afterAll(async () => {
 
 describe('the production build', () => {
   it('prints the package version, from the build and from source', async () => {
-    const built = run(shipped, ['--version'], {});
-    await new Promise((r) => built.child.once('exit', r));
+    const built = spawnNurture(shipped, ['--version'], {});
+    await built.exited();
     expect([built.child.exitCode, built.output()]).toEqual([0, `${VERSION}\n`]);
-    const source = run(ROOT, ['--version'], { NURTURE_FROM_SOURCE: '1' });
-    await new Promise((r) => source.child.once('exit', r));
+    const source = spawnNurture(ROOT, ['--version'], { NURTURE_FROM_SOURCE: '1' });
+    await source.exited();
     expect([source.child.exitCode, source.output()]).toEqual([0, `${VERSION}\n`]);
   });
 
@@ -137,8 +78,8 @@ describe('the production build', () => {
       NURTURE_DATA_DIR: path.join(shipped, 'data'),
       LOG_LEVEL: 'info',
     };
-    worker = run(shipped, ['worker'], env);
-    api = run(shipped, ['api'], env);
+    worker = spawnNurture(shipped, ['worker'], env);
+    api = spawnNurture(shipped, ['api'], env);
     const [, [, url]] = await Promise.all([worker.waitFor(/worker running/), api.waitFor(/API listening on (\S+)/)]);
 
     const email = `build-${crypto.randomBytes(4).toString('hex')}@example.com`;

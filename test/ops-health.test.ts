@@ -62,7 +62,7 @@ describe('health and readiness', () => {
     });
     expect(await get(`${workerUrl}/readyz`)).toMatchObject({
       status: 200,
-      body: { ready: true, checks: { worker: 'ok', database: 'ok' } },
+      body: { ready: true, checks: { worker: 'ok', database: 'ok', temporal: 'ok' } },
     });
   });
 

@@ -1,4 +1,4 @@
-// `npm run chaos [-- --enrolments N] [--seed S] [--concurrency C] [--settle-minutes M]`: a crash
+// `npm run chaos [-- --enrolments N] [--seed S] [--concurrency C] [--settle-minutes M] [--temporal dev|prod]`: a crash
 // campaign against a private stack (scripts/chaos/stack.ts). N signups (default 5,000) go
 // through the real API while workers, the API and the Temporal server are killed and the SMTP
 // sink misbehaves (scripts/chaos/faults.ts, sink.ts); then the faults stop, the stack settles
@@ -14,28 +14,40 @@ import { createDriver, planLeads, type Driver } from './driver.ts';
 import { startFaults } from './faults.ts';
 import { seededRng } from './rng.ts';
 import { DEFAULT_SINK_FAULTS } from './sink.ts';
-import { startChaosStack } from './stack.ts';
+import { startChaosStack, type ChaosTemporalKind } from './stack.ts';
 import { wholeNumberArg } from '../args.ts';
 
 const started = Date.now();
 const log = (line: string) => console.error(`[chaos +${Math.round((Date.now() - started) / 1000)}s] ${line}`);
 
-function options(): { enrolments: number; seed: number; concurrency: number; settleMinutes: number } {
+function options(): {
+  enrolments: number;
+  seed: number;
+  concurrency: number;
+  settleMinutes: number;
+  temporal: ChaosTemporalKind;
+} {
   const { values } = parseArgs({
     options: {
       enrolments: { type: 'string' },
       seed: { type: 'string' },
       concurrency: { type: 'string' },
       'settle-minutes': { type: 'string' },
+      temporal: { type: 'string', default: 'dev' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
       'usage: npm run chaos -- [--enrolments N (default 5000)] [--seed S (default: random, printed)]\n' +
-        '                        [--concurrency C (signups in flight, default 24)] [--settle-minutes M (default 5)]',
+        '                        [--concurrency C (signups in flight, default 24)] [--settle-minutes M (default 5)]\n' +
+        '                        [--temporal dev|prod (the dev server on SQLite, default; or the production-shaped server on PostgreSQL)]',
     );
     process.exit(0);
+  }
+  if (values.temporal !== 'dev' && values.temporal !== 'prod') {
+    console.error(`--temporal: must be dev or prod (got ${values.temporal})`);
+    process.exit(2);
   }
   const int = wholeNumberArg;
   return {
@@ -43,6 +55,7 @@ function options(): { enrolments: number; seed: number; concurrency: number; set
     seed: int('seed', values.seed, crypto.randomInt(1, 2 ** 31), 0),
     concurrency: int('concurrency', values.concurrency, 24, 1),
     settleMinutes: int('settle-minutes', values['settle-minutes'], 5, 0),
+    temporal: values.temporal,
   };
 }
 
@@ -63,7 +76,9 @@ let guard: Guard | undefined;
 
 async function main(): Promise<{ code: number; output: string }> {
   const opts = options();
-  log(`seed ${opts.seed}, ${opts.enrolments} enrolments (rerun with --seed ${opts.seed} --enrolments ${opts.enrolments})`);
+  log(
+    `seed ${opts.seed}, ${opts.enrolments} enrolments, Temporal ${opts.temporal} (rerun with --seed ${opts.seed} --enrolments ${opts.enrolments} --temporal ${opts.temporal})`,
+  );
   const rng = seededRng(opts.seed);
   const plans = planLeads(opts.enrolments, opts.seed, rng);
   const refuse = new Set(plans.filter((p) => p.refused).map((p) => p.email));
@@ -77,12 +92,18 @@ async function main(): Promise<{ code: number; output: string }> {
   guard = await startGuard();
   // The sink reports messages to the driver, which needs the stack's API URL: tied after both exist.
   const onMessage: { to?: Driver['onMessage'] } = {};
-  const stack = await startChaosStack(log, (fn) => cleanups.push(fn), guard, {
-    refuse,
-    rates: DEFAULT_SINK_FAULTS,
-    rng,
-    onMessage: (m) => onMessage.to?.(m.to, m.unsubscribeUrl),
-  });
+  const stack = await startChaosStack(
+    log,
+    (fn) => cleanups.push(fn),
+    guard,
+    {
+      refuse,
+      rates: DEFAULT_SINK_FAULTS,
+      rng,
+      onMessage: (m) => onMessage.to?.(m.to, m.unsubscribeUrl),
+    },
+    opts.temporal,
+  );
   log(`logs: ${stack.logDir}`);
   const driver = createDriver({
     apiUrl: stack.apiUrl,

@@ -1,5 +1,6 @@
 // The chaos run's own stack, every piece private to the run and each one killable: a Temporal
-// dev server on a SQLite file (SIGKILLed and restarted on the same file and port), a
+// dev server on a SQLite file, or with `--temporal prod` the production-shaped server on its
+// own PostgreSQL databases (either SIGKILLed and restarted on the same storage and port), a
 // PostgreSQL database nurture_chaos_<pid> (migrated, dropped at the end), the API as a child
 // process (`nurture api`, restarted on the same port), two worker children (bench/worker.ts, the
 // production startWorker path), and the chaos SMTP sink with one port per sender.
@@ -19,7 +20,8 @@ import { loadConfig, type Config } from '../../config/index.ts';
 import { connectClient } from '../../infra/client.ts';
 import { createDb, dropDatabase, migrate, type Db } from '../../infra/db.ts';
 import { freePort } from '../../infra/dev/ports.ts';
-import { startTemporalDevServer, stopChild, type DevServer } from '../../infra/dev/temporal-dev.ts';
+import { startTemporalDevServer, stopChild } from '../../infra/dev/temporal-dev.ts';
+import { startPrivateProdTemporal } from '../../infra/dev/temporal-server/private.ts';
 import { FAILURE_CONVERTER_PATH } from '../../infra/payload-codec.ts';
 import { WORKFLOWS_PATH } from '../../worker/index.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/journey/search-attributes.ts';
@@ -63,7 +65,7 @@ export interface ChaosStack {
   killWorker(slot: string, why: string): Promise<void>;
   /** Stops the API (SIGKILL when hard, else SIGTERM: it drains) and starts it on the same port. */
   restartApi(hard: boolean): Promise<void>;
-  /** SIGKILLs the Temporal server and starts it again on the same SQLite file and port. */
+  /** SIGKILLs the Temporal server and starts it again on the same storage and port. */
   killTemporal(): Promise<void>;
   /** Resolves once no kill or restart is in progress (a gap kill is dealt by the sink, unawaited). */
   idle(): Promise<void>;
@@ -71,12 +73,76 @@ export interface ChaosStack {
 
 type Log = (line: string) => void;
 type SinkHooks = Pick<SinkOptions, 'refuse' | 'rates' | 'rng' | 'onMessage'>;
+/** The dev server (SQLite) or the production-shaped server (PostgreSQL, infra/dev/temporal-server). */
+export type ChaosTemporalKind = 'dev' | 'prod';
+
+/** A Temporal server private to the run. */
+interface ChaosTemporal {
+  address: string;
+  /** SIGKILL, then start again on the same storage and port; the process ids killed. */
+  crash(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+async function devTemporal(tmp: string, log: Log, guard: Guard): Promise<ChaosTemporal> {
+  const port = await freePort();
+  const start = () =>
+    startTemporalDevServer({
+      port,
+      dbFile: path.join(tmp, 'temporal.sqlite'),
+      // WAL with synchronous=normal loses no commit when the server process is killed (only an
+      // OS crash could), which is the fault here; the default (a sync per commit) made the
+      // server the run's bottleneck.
+      sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
+      searchAttributes: SEARCH_ATTRIBUTES,
+      cliPath: process.env.TEMPORAL_CLI_PATH,
+      log,
+    }).then((s) => {
+      for (const pid of childPids('temporal')) guard.pid(pid);
+      return s;
+    });
+  let server = await start();
+  return {
+    address: server.address,
+    async crash() {
+      const pids = childPids('temporal');
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      while (childPids('temporal').length > 0) await new Promise((r) => setTimeout(r, 100));
+      server = await start();
+      return pids;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+async function prodTemporal(tmp: string, log: Log, guard: Guard, base: URL): Promise<ChaosTemporal> {
+  const database = new URL(base);
+  database.pathname = `/nurture_chaos_temporal_${process.pid}`;
+  const server = await startPrivateProdTemporal({
+    dir: path.join(tmp, 'temporal-prod'),
+    database: database.toString(),
+    log,
+    searchAttributes: SEARCH_ATTRIBUTES,
+    onPid: (pid) => guard.pid(pid),
+  });
+  for (const url of server.databases) guard.database(url);
+  return {
+    address: server.address,
+    async crash() {
+      const pid = await server.kill();
+      await server.start();
+      return [pid];
+    },
+    stop: () => server.remove(),
+  };
+}
 
 export async function startChaosStack(
   log: Log,
   onCleanup: (fn: () => Promise<void>) => void,
   guard: Guard,
   sinkHooks: SinkHooks,
+  temporalKind: ChaosTemporalKind = 'dev',
 ): Promise<ChaosStack> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-chaos-'));
   guard.dir(tmp);
@@ -112,30 +178,15 @@ export async function startChaosStack(
   });
   onCleanup(() => sink.close());
 
-  log('starting the Temporal dev server (SQLite), the PostgreSQL database; bundling workflows…');
-  const temporalPort = await freePort();
-  const temporalDb = path.join(tmp, 'temporal.sqlite');
-  const startTemporal = () =>
-    startTemporalDevServer({
-      port: temporalPort,
-      dbFile: temporalDb,
-      // WAL with synchronous=normal loses no commit when the server process is killed (only an
-      // OS crash could), which is the fault here; the default (a sync per commit) made the
-      // server the run's bottleneck.
-      sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
-      searchAttributes: SEARCH_ATTRIBUTES,
-      cliPath: process.env.TEMPORAL_CLI_PATH,
-      log,
-    }).then((s) => {
-      for (const pid of childPids('temporal')) guard.pid(pid);
-      return s;
-    });
+  log(
+    `starting the Temporal ${temporalKind === 'prod' ? 'production-shaped server (PostgreSQL)' : 'dev server (SQLite)'}, the PostgreSQL database; bundling workflows…`,
+  );
   const bundlePath = path.join(tmp, 'workflows.js');
-  let server: DevServer | undefined;
+  let server: ChaosTemporal | undefined;
   onCleanup(async () => server?.stop());
   onCleanup(() => dropDatabase(databaseUrl));
   const settled = await Promise.allSettled([
-    startTemporal().then((s) => (server = s)),
+    (temporalKind === 'prod' ? prodTemporal(tmp, log, guard, base) : devTemporal(tmp, log, guard)).then((s) => (server = s)),
     migrate(databaseUrl),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger }).then(
       ({ code }) => fs.writeFileSync(bundlePath, code),
@@ -246,14 +297,10 @@ export async function startChaosStack(
       await startApi();
     },
     async killTemporal() {
-      const pids = childPids('temporal');
-      for (const pid of pids) {
-        kills.push({ what: 'temporal', pid, at: Date.now() });
-        process.kill(pid, 'SIGKILL');
-      }
-      log(`fault: SIGKILL the Temporal server (pid ${pids.join(', ')}), restarting on the same SQLite file`);
-      while (childPids('temporal').length > 0) await new Promise((r) => setTimeout(r, 100));
-      server = await startTemporal();
+      const at = Date.now();
+      const pids = await server!.crash();
+      for (const pid of pids) kills.push({ what: 'temporal', pid, at });
+      log(`fault: SIGKILLed the Temporal server (pid ${pids.join(', ')}) and restarted it on the same storage and port`);
     },
   };
 }
