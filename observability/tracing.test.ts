@@ -1,4 +1,4 @@
-import { ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { type ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../test/support/otlp-receiver.ts';
 import { flushTracing, smtpResponseClass, smtpSendSpan, startTracing, tracingSettings } from './tracing.ts';
