@@ -1,7 +1,8 @@
 import { type ProxyTracerProvider, trace } from '@opentelemetry/api';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../test/support/otlp-receiver.ts';
-import { flushTracing, smtpResponseClass, smtpSendSpan, startTracing, tracingSettings } from './tracing.ts';
+import { flushTracing, smtpResponseClass, smtpSendSpan, startTracing, traceRequests, tracingSettings } from './tracing.ts';
 
 const off = { OTEL_SDK_DISABLED: false };
 
@@ -116,5 +117,45 @@ describe('exported spans', () => {
     expect(careless?.status.message).toBe('550 5.1.1 <[email]>: mailbox unavailable');
     expect(careless?.events[0]?.attributes['exception.message']).toBe('550 5.1.1 <[email]>: mailbox unavailable');
     expect(receiver.bodies.join('\n')).not.toContain('ada@example.com');
+  });
+});
+
+describe('request spans', () => {
+  let receiver: OtlpReceiver;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  it('one per request, named by the route template, continuing a traceparent, the handler inside it', async () => {
+    const tracing = await startTracing(tracingSettings({ ...off, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, 'nurture-api'));
+    const app = Fastify();
+    traceRequests(app, tracing!.tracer);
+    let inHandler: string | undefined;
+    app.post('/u/:token', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      inHandler = trace.getActiveSpan()?.spanContext().spanId;
+      return { ok: true };
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/u/sealed-token?x=1',
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      payload: { email: 'ada@example.com' },
+    });
+    expect(res.statusCode).toBe(200);
+    await app.close();
+    await flushTracing();
+
+    const span = receiver.spans.find((s) => s.name === 'POST /u/:token');
+    expect(span).toMatchObject({
+      traceId,
+      parentSpanId: '00f067aa0ba902b7',
+      service: 'nurture-api',
+      attributes: { 'http.request.method': 'POST', 'http.route': '/u/:token', 'http.response.status_code': 200 },
+    });
+    expect(inHandler).toBe(span?.spanId);
+    expect(receiver.bodies.join('\n')).not.toMatch(/sealed-token|ada@example\.com/);
   });
 });
