@@ -142,6 +142,16 @@ export function traceRequests(app: FastifyInstance, tracer: Tracer): void {
     }
     done();
   });
+  // A client that hangs up gets no response, and its span no onResponse: it ends here instead.
+  app.addHook('onRequestAbort', (req, done) => {
+    const span = spans.get(req);
+    if (span) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'aborted by the client' });
+      span.end();
+      spans.delete(req);
+    }
+    done();
+  });
 }
 
 /**
