@@ -30,7 +30,7 @@ export function temporalConnectionOptions(
  * unreachable instead of refusing to start.
  * `retries: false`: one attempt per call (readiness probes), without the SDK's retry timers,
  * which outlive the call and throw if the connection is closed meanwhile.
- * `interceptors`: the API's tracing (the StartWorkflow span, the context in the headers).
+ * `interceptors`: the API's tracing (a span per call such as SignalWithStartWorkflow, its context in the headers).
  */
 export async function connectClient(
   config: TemporalSettings,
