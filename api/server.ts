@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { FastifyLoggerStreamDestination } from 'fastify/types/logger.js';
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/index.ts';
 import type { CampaignRegistry } from '../infra/campaigns.ts';
 import type { Db } from '../infra/db.ts';
@@ -22,6 +23,7 @@ import { healthRoutes } from './health.ts';
 import { redactedRequestSerializer } from '../observability/log-redaction.ts';
 import { scrubbingLogOptions } from '../observability/log.ts';
 import { metricsRegistry } from '../observability/metrics.ts';
+import { traceRequests } from '../observability/tracing.ts';
 import { journeyGaugeReaders } from '../reports/metrics-gauges.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { trackingRoutes } from './tracking.ts';
@@ -42,6 +44,8 @@ export interface ApiDeps {
   logStream?: FastifyLoggerStreamDestination;
   /** What /metrics serves; default: the process's counters and gauges read from `db`. */
   metrics?: Registry;
+  /** When the API traces: one span per request (observability/tracing.ts). */
+  tracer?: Tracer;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
@@ -61,6 +65,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // Token paths can be long (a click token carries its URL).
     routerOptions: { maxParamLength: 8192 },
   });
+  // First, so that every route and hook below runs inside its request's span.
+  if (deps.tracer) traceRequests(app, deps.tracer);
   const mailer = deps.mailer ?? createMailer(deps.config);
   if (!deps.mailer) app.addHook('onClose', () => mailer.close());
   const routeDeps: RouteDeps = {

@@ -21,6 +21,7 @@ import { checkReadiness, temporalProbe } from '../observability/health.ts';
 import { startHealthServer, type HealthServer } from '../observability/health-server.ts';
 import { metricsRegistry } from '../observability/metrics.ts';
 import { withTemporalMetrics } from '../observability/temporal-runtime.ts';
+import { startTracing, tracingSettings } from '../observability/tracing.ts';
 import { journeyGaugeReaders } from '../reports/metrics-gauges.ts';
 
 export interface RunningWorker {
@@ -43,13 +44,15 @@ export async function startWorker(
   // The same check as `nurture check`, so what it passes the worker accepts.
   assertSourcesClean(config);
   const catalog = loadCatalog(config.templatesDir);
+  const tracing = await startTracing(tracingSettings(config, 'nurture-worker'));
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, catalog, config, faults: opts.faults },
+    deps: { db, mailer, catalog, config, faults: opts.faults, tracer: tracing?.tracer },
     workflowBundle: opts.workflowBundle,
+    tracing,
   });
   // Every worker runs it: its writes are guarded, so several at once are harmless.
   const temporal = await connectClient(config, { lazy: true });
@@ -71,6 +74,7 @@ export async function startWorker(
     mailer.close();
     await connection.close();
     if (!opts.db) await db.$disconnect();
+    await tracing?.flush();
   });
   return {
     worker,
@@ -118,10 +122,14 @@ export async function startApi(
 ): Promise<RunningApi> {
   assertSafeToServe(config, 'api');
   const db = opts.db ?? createDb(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  const temporal = await connectClient(config, { lazy: true });
+  const tracing = await startTracing(tracingSettings(config, 'nurture-api'));
+  const temporal = await connectClient(config, {
+    lazy: true,
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
+  });
   const campaigns = new CampaignRegistry(config.campaignsDir);
   campaigns.assertValid();
-  const app = await buildServer({ config, db, temporal, campaigns, logStream: opts.logStream });
+  const app = await buildServer({ config, db, temporal, campaigns, logStream: opts.logStream, tracer: tracing?.tracer });
   warnIfDkimMisaligned(config, (m) => app.log.warn(m));
   const url = await app.listen({ port: opts.port ?? config.PORT, host: config.HOST });
   return {
@@ -131,6 +139,7 @@ export async function startApi(
       await app.close();
       await temporal.connection.close();
       if (!opts.db) await db.$disconnect();
+      await tracing?.flush();
     },
   };
 }

@@ -9,6 +9,31 @@ describe('loadConfig', () => {
     expect(c.WEBHOOK_SECRET).toHaveLength(1);
   });
 
+  it('reads the OpenTelemetry settings: off by default, OTLP over HTTP with JSON only', () => {
+    const d = loadConfig({});
+    expect([d.OTEL_EXPORTER_OTLP_ENDPOINT, d.OTEL_TRACES_EXPORTER, d.OTEL_SDK_DISABLED]).toEqual([undefined, undefined, false]);
+    const c = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc,tenant=t1',
+      OTEL_SERVICE_NAME: 'nurture-eu',
+    });
+    expect([c.OTEL_EXPORTER_OTLP_ENDPOINT, c.OTEL_EXPORTER_OTLP_HEADERS, c.OTEL_SERVICE_NAME]).toEqual([
+      'http://collector:4318',
+      'x-api-key=abc,tenant=t1',
+      'nurture-eu',
+    ]);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/,
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/);
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER: must be otlp or none/);
+    // The headers carry an API key: the message names the variable, never the value.
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'secret-without-equals' })).toThrow(
+      /^(?![\s\S]*secret-without-equals)[\s\S]*OTEL_EXPORTER_OTLP_HEADERS: must be key=value pairs/,
+    );
+  });
+
   it('names the variable and the problem', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: /);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgresql:\/\/ connection URL/);

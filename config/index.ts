@@ -196,6 +196,20 @@ const envSchema = z.object({
   TEMPORAL_METRICS_PORT: port.optional(),
   // How long each dependency (PostgreSQL, Temporal) may take to answer a /readyz probe.
   HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  // Optional tracing (observability/tracing.ts), off unless an OTLP endpoint is set. The standard
+  // OpenTelemetry names; traces go over OTLP/HTTP with JSON bodies, so no other protocol is accepted.
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], 'must be otlp or none').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/json', 'only http/json is supported').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/json', 'only http/json is supported').optional(),
+  // `key=value,…`, URL-encoded values, as OpenTelemetry defines it (an API key for the backend).
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas')
+    .optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   NURTURE_TEMPLATES_DIR: z.string().min(1).default('templates'),
   NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
 });

@@ -1,5 +1,5 @@
 // The Temporal client used by the API and the CLI.
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { Config } from '../config/index.ts';
 import { dataConverterFor } from './payload-codec.ts';
@@ -30,13 +30,22 @@ export function temporalConnectionOptions(
  * unreachable instead of refusing to start.
  * `retries: false`: one attempt per call (readiness probes), without the SDK's retry timers,
  * which outlive the call and throw if the connection is closed meanwhile.
+ * `interceptors`: the API's tracing (a span per call such as SignalWithStartWorkflow, its context in the headers).
  */
-export async function connectClient(config: TemporalSettings, opts: { lazy?: boolean; retries?: boolean } = {}): Promise<Client> {
+export async function connectClient(
+  config: TemporalSettings,
+  opts: { lazy?: boolean; retries?: boolean; interceptors?: ClientInterceptors } = {},
+): Promise<Client> {
   const options: ConnectionOptions = {
     ...temporalConnectionOptions(config),
     connectTimeout: 5000,
     ...(opts.retries === false ? { interceptors: [] } : {}),
   };
   const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterFor(config),
+    ...(opts.interceptors ? { interceptors: opts.interceptors } : {}),
+  });
 }

@@ -19,7 +19,7 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
 
 /** The pino options that scrub every line: the fields of a log call and its message (the API's logger uses them too). */
 export const scrubbingLogOptions = {
-  formatters: { log: (fields: Record<string, unknown>) => scrubObject(fields, 0) },
+  formatters: { log: scrubFields },
   hooks: {
     logMethod(args: Parameters<LogFn>, method: LogFn) {
       const scrubbed = args.map((a: unknown) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<LogFn>;
@@ -30,7 +30,7 @@ export const scrubbingLogOptions = {
 
 type LogFn = Logger['info'];
 
-function scrubText(text: string): string {
+export function scrubText(text: string): string {
   return text.replace(EMAIL, '[email]');
 }
 
@@ -43,6 +43,11 @@ function scrub(key: string, value: unknown, depth: number): unknown {
   // Only plain objects are walked: a request or response object is left to pino's serializers.
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null ? scrubObject(value as Record<string, unknown>, depth + 1) : value;
+}
+
+/** A flat map of fields (a log call's, a span's attributes) scrubbed by the rules above. */
+export function scrubFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return scrubObject(fields, 0);
 }
 
 function scrubObject(fields: Record<string, unknown>, depth: number): Record<string, unknown> {

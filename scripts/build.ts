@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PACKAGE_ROOT } from '../infra/package.ts';
 import { FAILURE_CONVERTER_PATH } from '../infra/payload-codec.ts';
-import { WORKFLOWS_PATH } from '../worker/index.ts';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/index.ts';
 
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } } });
 const outDir = path.resolve(values['out-dir'] ?? path.join(PACKAGE_ROOT, 'dist'));
@@ -32,8 +32,13 @@ if (tsc.status !== 0) {
 for (const asset of ASSETS) fs.copyFileSync(path.join(PACKAGE_ROOT, asset), path.join(outDir, asset));
 
 // The same inputs as the worker's own bundling (dataConverterFor): the failure converter
-// must be inside the bundle, or failures would reach Temporal unencrypted.
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH });
+// must be inside the bundle, or failures would reach Temporal unencrypted; so must tracing's
+// workflow interceptors, which a bundle cannot gain later.
+const { code } = await bundleWorkflowCode({
+  workflowsPath: WORKFLOWS_PATH,
+  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+});
 fs.writeFileSync(path.join(outDir, 'workflow-bundle.js'), code);
 
 console.log(`build: ${path.relative(process.cwd(), outDir) || outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

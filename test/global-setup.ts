@@ -15,7 +15,7 @@ import { freePort } from '../infra/dev/ports.ts';
 import { startTemporalDevServer, type DevServer } from '../infra/dev/temporal-dev.ts';
 import { FAILURE_CONVERTER_PATH } from '../infra/payload-codec.ts';
 import { missingSearchAttributes } from '../infra/temporal-namespace.ts';
-import { WORKFLOWS_PATH } from '../worker/index.ts';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/index.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/journey/search-attributes.ts';
 
 declare module 'vitest' {
@@ -74,6 +74,7 @@ async function start(): Promise<Shared> {
   const workflowBundlePath = path.join(bundleDir, 'workflows.js');
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietLogger,
   });

@@ -9,11 +9,18 @@ import type { Config } from '../config/index.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { dataConverterFor } from '../infra/payload-codec.ts';
 import { temporalConnectionOptions } from '../infra/client.ts';
+import { discardWorkflowSpans, type Tracing } from '../observability/tracing.ts';
 import { retryWatch } from './retry-watch.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 // `.ts` from source, `.js` from the build (dist/), which holds compiled workflows as well.
 export const WORKFLOWS_PATH = path.resolve(path.dirname(HERE), `../workflows/index${path.extname(HERE)}`);
+
+/**
+ * Workflow interceptors, bundled with the workflows wherever they are bundled (scripts/build.ts,
+ * the tests' global setup, createWorker): tracing's, idle unless a run is traced.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [path.resolve(path.dirname(HERE), `../workflows/tracing${path.extname(HERE)}`)];
 
 /**
  * The workflow code `npm run build` bundled (scripts/build.ts): the build's worker starts from
@@ -36,27 +43,40 @@ export interface CreateWorkerOptions {
   deps: ActivityDeps;
   /** Pre-bundled workflow code (tests bundle once per run); otherwise the build's, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** When the worker traces (observability/tracing.ts). */
+  tracing?: Pick<Tracing, 'activityInterceptors' | 'workflowSinks'>;
 }
 
-function workflowCode(given: CreateWorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowCode(
+  given: CreateWorkerOptions['workflowBundle'],
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { workflowModules?: string[] } {
   if (given) return { workflowBundle: given };
   if (fs.existsSync(PREBUILT_WORKFLOW_BUNDLE)) {
     Runtime.instance().logger.info('Using the prebuilt workflow bundle', { path: PREBUILT_WORKFLOW_BUNDLE });
     return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
   }
-  return { workflowsPath: WORKFLOWS_PATH };
+  return { workflowsPath: WORKFLOWS_PATH, workflowModules: WORKFLOW_INTERCEPTOR_MODULES };
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  const { workflowModules, ...code } = workflowCode(opts.workflowBundle);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
-    interceptors: { activity: [retryWatch(opts.deps.db, opts.deps.config.ACTIVITY_RETRY_ALERT_ATTEMPTS)] },
+    interceptors: {
+      // Tracing's first, so that the RunActivity span holds the retry watch's log lines too.
+      activity: [
+        ...(opts.tracing?.activityInterceptors ?? []),
+        retryWatch(opts.deps.db, opts.deps.config.ACTIVITY_RETRY_ALERT_ATTEMPTS),
+      ],
+      ...(workflowModules ? { workflowModules } : {}),
+    },
+    sinks: opts.tracing?.workflowSinks ?? discardWorkflowSpans,
     // Everything the worker writes to Temporal is encrypted; what it reads, decrypted.
     dataConverter: dataConverterFor(opts.deps.config),
-    ...workflowCode(opts.workflowBundle),
+    ...code,
     maxCachedWorkflows: opts.deps.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '10s',
   });

@@ -13,6 +13,7 @@
 //
 // A send that can never succeed (the lead is gone, the address unusable, the template unknown
 // or unrenderable) fails at once, not retried, with a type from core/journey/send-failures.ts.
+import type { Tracer } from '@opentelemetry/api';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../config/index.ts';
 import { consentRefused } from '../../core/consent.ts';
@@ -40,6 +41,7 @@ import {
   sendDuration,
   smtpErrors,
 } from '../../observability/metrics.ts';
+import { smtpSendSpan } from '../../observability/tracing.ts';
 
 export interface SendEmailRequest {
   workflowId: string;
@@ -71,6 +73,8 @@ export interface SendDeps {
   catalog: Catalog;
   config: Config;
   faults?: SendFaults;
+  /** When the worker traces: each SMTP conversation is a span (observability/tracing.ts). */
+  tracer?: Tracer;
 }
 
 /** What an attempt tells Temporal once SMTP has the message, for the next attempt to find. */
@@ -78,7 +82,7 @@ interface AcceptedDetails {
   smtpAccepted: { response: string; subject: string; at: string };
 }
 
-export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps) {
+export function sendActivities({ db, mailer, catalog, config, faults, tracer }: SendDeps) {
   const compose = composer(config, catalog);
   const leaseMs = config.SEND_CLAIM_LEASE_SECONDS * 1000;
 
@@ -141,7 +145,13 @@ export function sendActivities({ db, mailer, catalog, config, faults }: SendDeps
       const stopRenewing = keepLease(db, claim.lease, leaseMs);
       const endTimer = sendDuration.startTimer();
       try {
-        response = (await mailer.sendMail(message.mail)).response ?? '';
+        const info = await smtpSendSpan(
+          tracer,
+          labels,
+          () => mailer.sendMail(message.mail),
+          (e) => classifySmtpError(e).kind,
+        );
+        response = info.response ?? '';
       } catch (err) {
         const failure = classifySmtpError(err);
         smtpErrors.inc({ class: failure.kind });
