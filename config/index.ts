@@ -214,6 +214,13 @@ const envSchema = z.object({
   NURTURE_CAMPAIGNS_DIR: z.string().min(1).default('campaigns'),
 });
 
+/**
+ * The name of every variable Nurture reads. compose.yaml, the systemd env file and the docs
+ * are checked against it (test/deploy.test.ts), so a misspelt setting fails a test instead of
+ * being ignored in production.
+ */
+export const SETTING_NAMES: ReadonlySet<string> = new Set(Object.keys(envSchema.shape));
+
 export type Config = z.infer<typeof envSchema> & {
   /** The variables the environment set (the rest are defaults). */
   explicit: ReadonlySet<string>;
