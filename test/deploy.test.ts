@@ -3,7 +3,8 @@
 // - the Dockerfile's build stage runs, step by step, in an empty folder holding only what its
 //   COPY lines bring from the build context; the runtime stage's folder holds only what it
 //   copies, and its entry runs there as a user who owns none of it (as USER does): --version,
-//   check, migrate, and the API serving a signup, probed by the image's own HEALTHCHECK;
+//   check, migrate, and the API and a worker taking a signup to its welcome email as the
+//   least-privileged database role, probed by the image's own HEALTHCHECK;
 // - compose.yaml names only settings the code reads, gives each process what it must have and
 //   nothing that it must not, probes /healthz or /readyz and runs real commands;
 // - the database roles of docs/deploy.md: the migrate role migrates, the app role reads and
@@ -15,12 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, SETTING_NAMES } from '../config/index.ts';
 import { safetyProblems } from '../config/safety.ts';
 import { freePort } from '../infra/dev/ports.ts';
+import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
 import { signatureHeader } from '../infra/signature.ts';
 import { OPERATOR_SECRETS } from './support/secrets.ts';
 import {
@@ -73,6 +76,32 @@ function runImage(args: string[], env: Record<string, string> = {}) {
   const [cmd, ...entry] = execForm(runtime, 'ENTRYPOINT');
   const r = spawnSync(cmd!, [...entry, ...args], { ...runtimeSpawnOptions(env), encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** A long-running process of the image (api, worker), until stop(). */
+function startImage(args: string[], env: Record<string, string>) {
+  const [cmd, ...entry] = execForm(runtime, 'ENTRYPOINT');
+  const child = spawn(cmd!, [...entry, ...args], runtimeSpawnOptions(env));
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    output: () => out,
+    async waitFor(pattern: RegExp): Promise<void> {
+      const deadline = Date.now() + RUN_TIMEOUT_MS;
+      while (!pattern.test(out)) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`nurture ${args.join(' ')}: no ${pattern}:\n${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /**
@@ -393,32 +422,28 @@ describe('the database roles of docs/deploy.md', () => {
   );
 
   it(
-    'the image serves as the app role: a signed signup is accepted, and its HEALTHCHECK passes',
+    'the image serves as the app role: API and worker take a signed signup to its welcome email, and pass the HEALTHCHECK',
     async () => {
       await buildImage();
-      const port = await freePort();
-      const [cmd, ...entry] = execForm(runtime, 'ENTRYPOINT');
+      const inbox = await startSmtpInbox({ port: 0, dir: path.join(work, 'inbox') });
       const env = {
         ...OPERATOR_SECRETS,
         DATABASE_URL: urlFor(names.app),
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_TASK_QUEUE: `deploy-${suffix}`,
         PUBLIC_URL: 'https://nurture.example.com',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
+        SMTP_URL: inbox.url,
+        LOG_LEVEL: 'info',
       };
-      const api = spawn(cmd!, [...entry, ...execForm(runtime, 'CMD')], runtimeSpawnOptions(env));
-      let out = '';
-      api.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      api.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const apiEnv = { ...env, PORT: String(await freePort()) };
+      const workerEnv = { ...env, WORKER_HEALTH_PORT: String(await freePort()) };
+      const api = startImage(execForm(runtime, 'CMD'), apiEnv);
+      const worker = startImage(['worker'], workerEnv);
       try {
-        const deadline = Date.now() + RUN_TIMEOUT_MS;
-        while (!/API listening/.test(out)) {
-          if (api.exitCode !== null || Date.now() > deadline) throw new Error(`nurture api did not start:\n${out}`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        const body = JSON.stringify({ email: `signup-${suffix}@example.com`, firstName: 'Ada' });
-        const res = await fetch(`http://127.0.0.1:${port}/webhooks/signup`, {
+        await Promise.all([api.waitFor(/API listening/), worker.waitFor(/worker running/)]);
+        const email = `signup-${suffix}@example.com`;
+        const body = JSON.stringify({ email, firstName: 'Ada' });
+        const res = await fetch(`http://127.0.0.1:${apiEnv.PORT}/webhooks/signup`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -426,21 +451,29 @@ describe('the database roles of docs/deploy.md', () => {
           },
           body,
         });
-        expect(res.status, out).toBe(202);
-        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        expect(res.status, api.output()).toBe(202);
+        const welcome = await inbox.waitFor((m) => m.to.includes(email));
+        expect((await simpleParser(welcome.raw)).subject).toMatch(/Ada/);
+        expect(worker.output()).toContain('Using the prebuilt workflow bundle');
 
+        // The image's own probe, in each process's environment; and readiness, which asks
+        // PostgreSQL (as the app role) and Temporal.
         const [healthcheck] = only(runtime, 'HEALTHCHECK');
         const [probe, ...probeArgs] = healthcheck!.args as string[];
         expect(probe).toBe('CMD');
-        const r = spawnSync(probeArgs[0]!, probeArgs.slice(1), {
-          ...runtimeSpawnOptions(env),
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
-        expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+        for (const processEnv of [apiEnv, workerEnv]) {
+          const r = spawnSync(probeArgs[0]!, probeArgs.slice(1), {
+            ...runtimeSpawnOptions(processEnv),
+            encoding: 'utf8',
+            timeout: 10_000,
+          });
+          expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+        }
+        expect((await fetch(`http://127.0.0.1:${apiEnv.PORT}/readyz`)).status).toBe(200);
+        expect((await fetch(`http://127.0.0.1:${workerEnv.WORKER_HEALTH_PORT}/readyz`)).status).toBe(200);
       } finally {
-        api.kill('SIGTERM');
-        if (api.exitCode === null) await new Promise((r) => api.once('exit', r));
+        await Promise.all([api.stop(), worker.stop()]);
+        await inbox.close();
       }
     },
     BUILD_TIMEOUT_MS,
