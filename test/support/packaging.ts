@@ -89,17 +89,34 @@ export function buildContext(root: string): Set<string> {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
+  const patterns = ignore.map(globToRegExp);
+  // A pattern that matches a folder leaves out everything in it.
   const ignored = (file: string) =>
-    ignore.some(
-      (p) =>
-        path.matchesGlob(file, p) || file.split('/').some((_, n, parts) => path.matchesGlob(parts.slice(0, n + 1).join('/'), p)),
-    );
+    file.split('/').some((_, n, parts) => patterns.some((p) => p.test(parts.slice(0, n + 1).join('/'))));
   return new Set(
     ls.stdout
       .split('\0')
       .filter(Boolean)
       .filter((f) => fs.existsSync(path.join(root, f)) && !ignored(f)),
   );
+}
+
+/** A .dockerignore pattern (`*`, `?`, `**`), anchored at the context's root as Docker reads it. */
+function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (pattern.startsWith('**/', i)) {
+      re += '(?:.*/)?';
+      i += 2;
+    } else if (pattern.startsWith('**', i)) {
+      re += '.*';
+      i += 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re.replace(/^\//, '')}$`);
 }
 
 /**
