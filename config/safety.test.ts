@@ -29,6 +29,7 @@ describe('secure by default', () => {
         'ADMIN_TOKENS',
         'TRACKING_SECRET',
         'ERASURE_HASH_KEY',
+        'SALES_WEBHOOK_SECRET',
         'PAYLOAD_KEYS',
         'PUBLIC_URL',
       ]);
@@ -38,11 +39,13 @@ describe('secure by default', () => {
 
   it('refuses them when the links in mail point elsewhere, even on loopback', () => {
     const c = loadConfig({ PUBLIC_URL: 'https://mail.example.com' });
+    // The API signs the dashboard's "notify sales again" with the sales secret too.
     expect(variables(safetyProblems(c, 'api'))).toEqual([
       'WEBHOOK_SECRET',
       'ADMIN_TOKENS',
       'TRACKING_SECRET',
       'ERASURE_HASH_KEY',
+      'SALES_WEBHOOK_SECRET',
       'PAYLOAD_KEYS',
     ]);
     // The worker needs no admin token or webhook secret: it is asked only for what it uses.
@@ -98,6 +101,13 @@ describe('secure by default', () => {
     });
     expect(safetyProblems(set, 'worker')).toEqual([]);
     expect(safetyProblems(set, 'api')).toEqual([]);
+    // The API mails too (consent confirmations, sales notices): it names its SMTP relay.
+    expect(variables(safetyProblems(loadConfig({ NODE_ENV: 'production', ...OWN }), 'api'))).toEqual([
+      'PUBLIC_URL',
+      'DATABASE_URL',
+      'SMTP_URL',
+      'PUBLIC_URL',
+    ]);
     expect(() => assertSafeToServe(loadConfig({ NODE_ENV: 'production' }), 'api')).toThrow(
       /ADMIN_TOKENS: the development default/,
     );

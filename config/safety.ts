@@ -35,11 +35,11 @@ const SECRETS: readonly Secret[] = [
   { key: 'TRACKING_SECRET', isDevelopment: (c) => holds(c.TRACKING_SECRET, DEV_TRACKING_SECRET), roles: ['api', 'worker'] },
   // The API erases and checks signups; the worker's every send checks the hash.
   { key: 'ERASURE_HASH_KEY', isDevelopment: (c) => holds(c.ERASURE_HASH_KEY, DEV_ERASURE_HASH_KEY), roles: ['api', 'worker'] },
-  // The worker signs what it posts to sales.
+  // Both sign what they post to sales: the worker's journeys, the dashboard's "notify sales again".
   {
     key: 'SALES_WEBHOOK_SECRET',
     isDevelopment: (c) => holds(c.SALES_WEBHOOK_SECRET, DEV_SALES_WEBHOOK_SECRET),
-    roles: ['worker'],
+    roles: ['api', 'worker'],
   },
   // Both write and read Temporal payloads.
   {
@@ -51,7 +51,8 @@ const SECRETS: readonly Secret[] = [
 
 /** Settings whose development default points at this machine: a deployment names its own. */
 const PRODUCTION_REQUIRED: Record<Role, ReadonlyArray<keyof Config & string>> = {
-  api: ['DATABASE_URL', 'PUBLIC_URL'],
+  // The API mails too: consent confirmations and the dashboard's sales notices.
+  api: ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'],
   worker: ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'],
 };
 
