@@ -1,4 +1,4 @@
-// `npm run verify:production`: the production path end to end on this machine, from the build.
+// `npm run verify:production [-- --tls]`: the production path end to end on this machine, from the build.
 // After `npm ci && npm run build` it starts a production-shaped Temporal server of its own
 // (PostgreSQL persistence, infra/dev/temporal-server), runs the built `nurture migrate`,
 // `nurture setup temporal`, `nurture check`, then `nurture worker` and `nurture api` with
@@ -7,6 +7,8 @@
 //   - /metrics shows nurture_ series on both and the Temporal SDK's temporal_ series on the worker;
 //   - /readyz of the API and the worker answers 503 within 5 s of stopping Temporal, and 200
 //     once it is back.
+// With --tls the server's frontend requires client certificates, and the processes connect with
+// the TEMPORAL_TLS_* settings (Temporal's environment configuration names).
 // One line per check, a summary last; exit 1 when any check failed. Everything it made is
 // removed at the end. Not part of `npm test` (it stops a Temporal server): run it under the
 // heavy lock.
@@ -14,6 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ensureDatabase } from '../infra/db-admin.ts';
 import { dropDatabase } from '../infra/db.ts';
@@ -58,6 +61,7 @@ async function timeUntil(url: string, want: number, withinMs: number): Promise<n
 }
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { tls: { type: 'boolean', default: false } } });
   if (!fs.existsSync(path.join(ROOT, 'dist/cli/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) {
     console.error('no build in dist/: run `npm run build` first');
     return 2;
@@ -67,12 +71,13 @@ async function main(): Promise<number> {
   const base = new URL(process.env.VERIFY_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
   const database = (name: string) => Object.assign(new URL(base), { pathname: `/${name}_${process.pid}` }).toString();
   try {
-    log('starting a production-shaped Temporal server (PostgreSQL persistence)…');
+    log(`starting a production-shaped Temporal server (PostgreSQL persistence${values.tls ? ', mTLS frontend' : ''})…`);
     const temporal = await startPrivateProdTemporal({
       dir: path.join(tmp, 'temporal'),
       database: database('nurture_verify_temporal'),
       log,
       searchAttributes: SEARCH_ATTRIBUTES,
+      tls: values.tls,
     });
     cleanups.push(() => temporal.remove());
     const inbox = await startSmtpInbox({ port: 0 });
@@ -89,6 +94,14 @@ async function main(): Promise<number> {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
+      ...(temporal.tls
+        ? {
+            TEMPORAL_TLS_CLIENT_CERT_PATH: temporal.tls.clientCert,
+            TEMPORAL_TLS_CLIENT_KEY_PATH: temporal.tls.clientKey,
+            TEMPORAL_TLS_SERVER_CA_CERT_PATH: temporal.tls.caCert,
+            TEMPORAL_TLS_SERVER_NAME: temporal.tls.serverName,
+          }
+        : {}),
       TEMPORAL_TASK_QUEUE: `verify-${process.pid}`,
       SMTP_URL: inbox.url,
       HOST: '127.0.0.1',

@@ -509,6 +509,7 @@ describe('dashboard: sessions', () => {
       WEBHOOK_SECRET: own.WEBHOOK_SECRET,
       TRACKING_SECRET: own.TRACKING_SECRET,
       ERASURE_HASH_KEY: own.ERASURE_HASH_KEY,
+      SALES_WEBHOOK_SECRET: own.SALES_WEBHOOK_SECRET,
       PAYLOAD_KEYS: own.PAYLOAD_KEYS,
     });
     const { setCookie } = await login(https.url, TOKEN_A, { name: 'Secure Sam' });

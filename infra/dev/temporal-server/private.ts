@@ -8,9 +8,12 @@ import { freePortRange } from '../ports.ts';
 import type { SearchAttributeTypes } from '../../temporal-namespace.ts';
 import { startProdTemporal, type ProdTemporal } from './server.ts';
 import { databaseUrl, PORTS_USED, prodTemporalSettings } from './settings.ts';
+import type { TlsFiles } from './tls.ts';
 
 export interface PrivateProdTemporal {
   address: string;
+  /** The CA, client certificate and key, and server name, when started with `tls`. */
+  tls?: TlsFiles;
   /** The default store's and the visibility store's database URLs. */
   databases: string[];
   pid(): number;
@@ -31,6 +34,8 @@ export async function startPrivateProdTemporal(opts: {
   log: Log;
   /** Registered in the `default` namespace (the journey's own). */
   searchAttributes: SearchAttributeTypes;
+  /** A TLS frontend that requires client certificates (mTLS). */
+  tls?: boolean;
   /** Told each new server process, e.g. to kill it if the run dies. */
   onPid?: (pid: number) => void;
 }): Promise<PrivateProdTemporal> {
@@ -40,7 +45,7 @@ export async function startPrivateProdTemporal(opts: {
       TEMPORAL_PROD_PORT: String(await freePortRange(PORTS_USED)),
       TEMPORAL_PROD_DATABASE_URL: opts.database,
     },
-    { searchAttributes: opts.searchAttributes },
+    { searchAttributes: opts.searchAttributes, tls: opts.tls ?? false },
   );
   const databases = [settings.database.name, settings.visibilityDatabase].map((name) => databaseUrl(settings, name));
   let server: ProdTemporal | undefined;
@@ -51,6 +56,7 @@ export async function startPrivateProdTemporal(opts: {
   await start();
   return {
     address: server!.address,
+    tls: server!.tls,
     databases,
     pid: () => server!.pid,
     stop: () => server!.stop(10_000),
