@@ -53,7 +53,15 @@ export async function startPrivateProdTemporal(opts: {
     server = await startProdTemporal(settings, { log: opts.log });
     opts.onPid?.(server.pid);
   };
-  await start();
+  const removeStorage = async () => {
+    for (const url of databases) await dropDatabase(url);
+    fs.rmSync(opts.dir, { recursive: true, force: true });
+  };
+  // A server that never came up leaves nothing behind either (its databases exist by then).
+  await start().catch(async (err: unknown) => {
+    await removeStorage().catch(() => {});
+    throw err;
+  });
   return {
     address: server!.address,
     tls: server!.tls,
@@ -68,8 +76,7 @@ export async function startPrivateProdTemporal(opts: {
     start,
     async remove() {
       await server?.stop(10_000);
-      for (const url of databases) await dropDatabase(url);
-      fs.rmSync(opts.dir, { recursive: true, force: true });
+      await removeStorage();
     },
   };
 }
