@@ -22,6 +22,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, SETTING_NAMES } from '../config/index.ts';
 import { safetyProblems } from '../config/safety.ts';
+import { watchNurture, type NurtureProcess } from '../infra/dev/nurture-process.ts';
 import { freePort } from '../infra/dev/ports.ts';
 import { startSmtpInbox } from '../infra/dev/smtp-inbox.ts';
 import { signatureHeader } from '../infra/signature.ts';
@@ -79,29 +80,9 @@ function runImage(args: string[], env: Record<string, string> = {}) {
 }
 
 /** A long-running process of the image (api, worker), until stop(). */
-function startImage(args: string[], env: Record<string, string>) {
+function startImage(args: string[], env: Record<string, string>): NurtureProcess {
   const [cmd, ...entry] = execForm(runtime, 'ENTRYPOINT');
-  const child = spawn(cmd!, [...entry, ...args], runtimeSpawnOptions(env));
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return {
-    output: () => out,
-    async waitFor(pattern: RegExp): Promise<void> {
-      const deadline = Date.now() + RUN_TIMEOUT_MS;
-      while (!pattern.test(out)) {
-        if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`nurture ${args.join(' ')}: no ${pattern}:\n${out}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
-    async stop(): Promise<void> {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return watchNurture(spawn(cmd!, [...entry, ...args], runtimeSpawnOptions(env)), args);
 }
 
 /**

@@ -23,6 +23,11 @@ export function spawnNurture(root: string, args: string[], env: Record<string, s
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchNurture(child, args);
+}
+
+/** Collects the output of a `nurture <args>` child started some other way (stdout and stderr piped). */
+export function watchNurture(child: ChildProcess, args: string[]): NurtureProcess {
   let out = '';
   const listeners = new Set<() => void>();
   const read = (d: Buffer) => {
