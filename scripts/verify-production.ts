@@ -144,39 +144,32 @@ async function main(): Promise<number> {
     const welcome = await inbox.waitFor((m) => m.to.includes(email), 60_000).catch(() => undefined);
     check(welcome !== undefined, 'the welcome email reaches SMTP');
 
+    const readiness = [
+      ['API', `${apiUrl}/readyz`],
+      ['worker', `${workerUrl}/readyz`],
+    ] as const;
     const apiMetrics = await get(`${apiUrl}/metrics`);
     const workerMetrics = await get(`${workerUrl}/metrics`);
     check(/^nurture_signups_accepted_total\{/m.test(apiMetrics.text), 'API /metrics: nurture_ series (signups accepted)');
     check(/^nurture_emails_sent_total\{/m.test(workerMetrics.text), 'worker /metrics: nurture_ series (emails sent)');
     check(/^temporal_\w+/m.test(workerMetrics.text), 'worker /metrics: the Temporal SDK runtime temporal_ series');
 
-    for (const [name, url] of [
-      ['API', `${apiUrl}/readyz`],
-      ['worker', `${workerUrl}/readyz`],
-    ] as const)
-      check((await get(url)).status === 200, `${name} /readyz: 200 while everything runs`);
+    for (const [name, url] of readiness) check((await get(url)).status === 200, `${name} /readyz: 200 while everything runs`);
 
     log('stopping Temporal (SIGTERM)…');
     await temporal.stop();
     const stoppedAt = Date.now();
-    for (const [name, url] of [
-      ['API', `${apiUrl}/readyz`],
-      ['worker', `${workerUrl}/readyz`],
-    ] as const) {
+    for (const [name, url] of readiness) {
       const after = await timeUntil(url, 503, NOT_READY_WITHIN_MS - (Date.now() - stoppedAt));
-      const since = Date.now() - stoppedAt;
       check(
         after !== undefined,
-        `${name} /readyz: 503 ${after !== undefined ? `${since} ms` : `not within ${NOT_READY_WITHIN_MS} ms`} after Temporal stopped`,
+        `${name} /readyz: 503 ${after !== undefined ? `${Date.now() - stoppedAt} ms` : `not within ${NOT_READY_WITHIN_MS} ms`} after Temporal stopped`,
       );
     }
     log('starting Temporal again…');
     await temporal.start();
     const startedAt = Date.now();
-    for (const [name, url] of [
-      ['API', `${apiUrl}/readyz`],
-      ['worker', `${workerUrl}/readyz`],
-    ] as const) {
+    for (const [name, url] of readiness) {
       const after = await timeUntil(url, 200, BACK_WITHIN_MS);
       check(
         after !== undefined,
