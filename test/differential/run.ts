@@ -133,16 +133,16 @@ export async function runDifferential(
   for (const i of suspects)
     opts.log(`differential: ${label(i)} disagrees with ${opts.concurrency} at a time:\n  ${outcomes[i]!.problems.join('\n  ')}`);
   const again = await pool(suspects, FEW_AT_A_TIME, (i) => run(outcomes[i]!.prepared.source));
-  const confirmed = suspects.filter((i, k) => {
-    const agrees = again[k]!.problems.length === 0;
-    opts.log(
-      agrees
-        ? `differential: ${label(i)} agrees when run again with ${FEW_AT_A_TIME} at a time: the load made it late`
-        : `differential: ${label(i)} disagrees again with ${FEW_AT_A_TIME} at a time`,
-    );
-    if (!agrees) outcomes[i] = again[k]!;
-    return !agrees;
-  });
+  const confirmed: number[] = [];
+  for (const [k, i] of suspects.entries()) {
+    if (again[k]!.problems.length === 0) {
+      opts.log(`differential: ${label(i)} agrees when run again with ${FEW_AT_A_TIME} at a time: the load made it late`);
+      continue;
+    }
+    opts.log(`differential: ${label(i)} disagrees again with ${FEW_AT_A_TIME} at a time`);
+    outcomes[i] = again[k]!;
+    confirmed.push(i);
+  }
 
   const shrinkUntil = Date.now() + opts.shrinkBudgetMs;
   const disagreements: Disagreement[] = [];
